@@ -1,0 +1,236 @@
+"""Score every unit of a group at once: items → sections → bonus/penalty → total → vetoes.
+
+Item scores are rounded half-up to the rubric's ``decimals``; section scores and
+totals are sums of those rounded parts (SPEC 3.3), so every table adds up.
+Pure: no I/O, no output libraries.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+import numpy as np
+
+from safescore.engine.decvec import DecVec
+from safescore.engine.rules import RuleCtx, RuleOut, apply_rule
+from safescore.inputs.model import FieldValue, Inputs, ScoreRow
+from safescore.rubric import model as m
+from safescore.rubric.check import parse_cached
+from safescore.rubric.expr import BoolVec, StrVec, Vec, evaluate
+
+
+@dataclass
+class Assessed:
+    """Assessor rows for one item, aggregated per unit."""
+
+    total: DecVec
+    has_rows: np.ndarray
+    rows: list[list[ScoreRow]]
+    out_of_range: np.ndarray
+
+
+@dataclass
+class ItemCol:
+    """One item's results over a group's units."""
+
+    item: m.Item
+    section: str  # section id, 'bonus' or 'penalty'
+    points: Decimal | None
+    score: DecVec  # rounded; 0 where not scored
+    status: np.ndarray  # object array of status strings
+    refs: list[str]  # fields (and targets) the rule reads
+    out: RuleOut | None = None
+    assessed: Assessed | None = None
+
+
+@dataclass
+class SectionCol:
+    section: m.Section
+    points: Decimal  # contribution scale for this group
+    raw_points: Decimal  # sum of item points
+    weight: Decimal | None
+    raw: DecVec  # sum of rounded item scores
+    score: DecVec  # contribution (rounded when weighted)
+
+
+@dataclass
+class VetoCol:
+    veto: m.Veto
+    hit: np.ndarray
+    undetermined: np.ndarray
+
+
+@dataclass
+class GroupScores:
+    """Everything computed for one group, columnar."""
+
+    group: m.Group
+    units: list[m.Unit]
+    env: dict[str, Vec]
+    invalid: dict[str, np.ndarray]
+    items: list[ItemCol]
+    sections: list[SectionCol]
+    bonus_items: list[ItemCol]
+    penalty_items: list[ItemCol]
+    bonus: DecVec
+    penalty: DecVec
+    total_before: DecVec
+    total: DecVec
+    vetoes: list[VetoCol] = field(default_factory=list)
+
+    @property
+    def n(self) -> int:
+        return len(self.units)
+
+
+def _field_column(fd: m.FieldDef, vals: list[FieldValue | None]) -> tuple[Vec | None, np.ndarray]:
+    invalid = np.fromiter((v is not None and v.invalid is not None for v in vals), dtype=bool, count=len(vals))
+    raw = [None if v is None or v.invalid is not None else v.value for v in vals]
+    na = np.fromiter((x is None for x in raw), dtype=bool, count=len(raw))
+    if fd.type in ("int", "number", "percent"):
+        return DecVec.from_decimals([x if isinstance(x, Decimal) else None for x in raw]), invalid
+    if fd.type == "bool":
+        return BoolVec(np.array([bool(x) for x in raw], dtype=bool) & ~na, na), invalid
+    if fd.type in ("text", "choice"):
+        return StrVec(np.array(["" if x is None else str(x) for x in raw], dtype=object), na), invalid
+    return None, invalid
+
+
+def build_env(rubric: m.Rubric, units: list[m.Unit], inputs: Inputs) -> tuple[dict[str, Vec], dict[str, np.ndarray]]:
+    """Columns for every field and target over ``units`` (missing values masked)."""
+    env: dict[str, Vec] = {}
+    invalid: dict[str, np.ndarray] = {}
+    for name, fd in rubric.fields.items():
+        vals = [inputs.returns[u.name].values.get(name) if u.name in inputs.returns else None for u in units]
+        col, inv = _field_column(fd, vals)
+        if col is not None:
+            env[name] = col
+        invalid[name] = inv
+    for name in rubric.targets:
+        per_unit = inputs.targets.get(name, {})
+        env[name] = DecVec.from_decimals([per_unit.get(u.name) for u in units])
+    return env, invalid
+
+
+def _refs(rule: m.Rule, rubric: m.Rubric) -> list[str]:
+    texts = [getattr(rule, k) for k in ("when", "count", "value", "expr") if isinstance(getattr(rule, k, None), str)]
+    if isinstance(rule, m.TargetRule) and isinstance(rule.target, str):
+        texts.append(rule.target)
+    names: list[str] = []
+    for t in texts:
+        for name in sorted(parse_cached(t).names):
+            if (name in rubric.fields or name in rubric.targets) and name not in names:
+                names.append(name)
+    return names
+
+
+def _assessed(item: m.Item, points: Decimal, units: list[m.Unit], rows: list[ScoreRow]) -> Assessed:
+    by_unit: dict[str, list[ScoreRow]] = defaultdict(list)
+    for r in rows:
+        if r.item == item.id:
+            by_unit[r.unit].append(r)
+    per_unit = [by_unit.get(u.name, []) for u in units]
+    sums = [sum((r.value for r in rs), Decimal(0)) if rs else None for rs in per_unit]
+    total = DecVec.from_decimals(sums)
+    has = ~total.na
+    lo, hi = DecVec.const(0, len(units)), DecVec.const(points, len(units))
+    out = (total.cmp(lo, "<") | total.cmp(hi, ">")) & has
+    return Assessed(total, has, per_unit, out)
+
+
+def score_item(
+    item: m.Item, section: str, rubric: m.Rubric, gs_env: dict[str, Vec], invalid: dict[str, np.ndarray], units: list[m.Unit], inputs: Inputs, group: str
+) -> ItemCol:
+    """Score one item for every unit of a group."""
+    n = len(units)
+    points = item.points_for(group)
+    status = np.full(n, "ok", dtype=object)
+    refs = _refs(item.rule, rubric)
+    if isinstance(item.rule, m.ScoreRule):
+        assert points is not None
+        a = _assessed(item, points, units, inputs.scores.get(item.source, []))
+        pts = DecVec.const(points, n)
+        zero = DecVec.const(0, n)
+        filled = a.total.fill(0, ~a.has_rows)
+        raw = pts - filled if item.rule.as_ == "deduction" else filled
+        raw = raw.clamp(zero, pts)
+        if item.rule.as_ == "score":
+            status[~a.has_rows] = "unscored"
+        status[a.out_of_range] = "out-of-range"
+        score = raw.round_half_up(rubric.decimals)
+        return ItemCol(item, section, points, score, status, refs, None, a)
+    out = apply_rule(item.rule, RuleCtx(n, gs_env, points))
+    na = out.raw.na
+    if na.any():
+        missing = np.zeros(n, dtype=bool)
+        bad = np.zeros(n, dtype=bool)
+        for f in refs:
+            col = gs_env.get(f)
+            if col is not None:
+                missing |= col.na
+            if f in invalid:
+                bad |= invalid[f]
+        status[na] = "no-value"
+        status[na & missing] = "missing"
+        status[na & bad] = "invalid"
+    score = out.raw.fill(0, na).round_half_up(rubric.decimals)
+    return ItemCol(item, section, points, score, status, refs, out)
+
+
+def _sum_scores(cols: list[ItemCol], n: int, decimals: int) -> DecVec:
+    total = DecVec.const(0, n).round_half_up(decimals)
+    for c in cols:
+        total = total + c.score
+    return total
+
+
+def _adjust(block: m.Adjustments, name: str, rubric: m.Rubric, env: dict[str, Vec], invalid: dict[str, np.ndarray], units: list[m.Unit], inputs: Inputs, gid: str) -> tuple[list[ItemCol], DecVec]:
+    n = len(units)
+    cols = [score_item(it, name, rubric, env, invalid, units, inputs, gid) for it in block.items if it.groups is None or gid in it.groups]
+    total = _sum_scores(cols, n, rubric.decimals)
+    if block.cap is not None:
+        total = total.minimum(DecVec.const(block.cap, n))
+    return cols, total
+
+
+def score_group(rubric: m.Rubric, group: m.Group, units: list[m.Unit], inputs: Inputs) -> GroupScores:
+    """Score all units of one group; ranks and grades are applied by the caller."""
+    n = len(units)
+    gid = group.id
+    env, invalid = build_env(rubric, units, inputs)
+    scale = rubric.scale_for(gid)
+    items: list[ItemCol] = []
+    sections: list[SectionCol] = []
+    for s in rubric.sections_for(gid):
+        cols = [score_item(it, s.id, rubric, env, invalid, units, inputs, gid) for it in s.items_for(gid)]
+        items.extend(cols)
+        raw = _sum_scores(cols, n, rubric.decimals)
+        raw_points = sum((c.points or Decimal(0) for c in cols), Decimal(0))
+        weight = s.weight_for(gid)
+        if weight is not None and raw_points:
+            contrib_points = scale * weight
+            contrib = (DecVec.const(contrib_points, n) * raw / DecVec.const(raw_points, n)).round_half_up(rubric.decimals)
+        else:
+            contrib_points = raw_points
+            contrib = raw
+        sections.append(SectionCol(s, contrib_points, raw_points, weight, raw, contrib))
+    bonus_items, bonus = _adjust(rubric.bonus, "bonus", rubric, env, invalid, units, inputs, gid)
+    penalty_items, penalty = _adjust(rubric.penalty, "penalty", rubric, env, invalid, units, inputs, gid)
+    total = DecVec.const(0, n).round_half_up(rubric.decimals)
+    for sc in sections:
+        total = total + sc.score
+    total = (total + bonus - penalty).maximum(DecVec.const(0, n))
+    total_before = total
+    vetoes: list[VetoCol] = []
+    for v in rubric.veto_for(gid):
+        when = evaluate(parse_cached(v.when), env, n)
+        assert isinstance(when, BoolVec)
+        hit = when.v & ~when.na
+        vetoes.append(VetoCol(v, hit, when.na.copy()))
+        if v.effect == "zero":
+            total = DecVec.const(0, n).round_half_up(rubric.decimals).where(hit, total)
+        elif isinstance(v.effect, m.CapEffect):
+            total = total.where(~hit, total.minimum(DecVec.const(v.effect.cap, n)))
+    return GroupScores(group, units, env, invalid, items, sections, bonus_items, penalty_items, bonus, penalty, total_before, total, vetoes)

@@ -1,0 +1,277 @@
+"""Turn columnar group scores into per-unit results with reasons and cells."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from safescore.engine.decvec import DecVec
+from safescore.engine.reasons import ReasonInput, bonus_reason, deduction_reason, fmt, status_reason
+from safescore.engine.scoring import GroupScores, ItemCol
+from safescore.inputs.model import CellRef, Inputs
+from safescore.problems import Problem, Report
+from safescore.results.grades import assign_grades
+from safescore.results.model import (
+    GroupResult,
+    InputUsed,
+    ItemScore,
+    SectionScore,
+    SourceRef,
+    UnitResult,
+    VetoHit,
+)
+from safescore.results.ranks import callouts, competition_ranks
+from safescore.rubric import model as m
+from safescore.rubric.expr import BoolVec, StrVec, Vec
+
+DEFAULT_UNIT_WORD = {"deduct": "处", "per": "次"}
+
+
+def _value_at(v: Vec | DecVec | None, i: int) -> Any:
+    if v is None:
+        return None
+    if isinstance(v, DecVec):
+        return v.decimal_at(i)
+    if v.na[i]:
+        return None
+    if isinstance(v, BoolVec):
+        return bool(v.v[i])
+    if isinstance(v, StrVec):
+        return str(v.v[i])
+    return None
+
+
+def _d(x: Decimal | None) -> Decimal:
+    """Missing → 0; keeps a present zero's precision (Decimal("0.00") is falsy)."""
+    return Decimal(0) if x is None else x
+
+
+def _effect_text(effect: Any) -> str:
+    if isinstance(effect, m.CapEffect):
+        return f"cap:{fmt(effect.cap)}"
+    if isinstance(effect, m.MaxGradeEffect):
+        return f"max_grade:{effect.max_grade}"
+    return str(effect)
+
+
+class _Builder:
+    def __init__(self, rubric: m.Rubric, gs: GroupScores, inputs: Inputs, report: Report, strict: bool):
+        self.r = rubric
+        self.gs = gs
+        self.inputs = inputs
+        self.report = report
+        self.strict = strict
+
+    def unit_word(self, col: ItemCol) -> str:
+        for f in col.refs:
+            fd = self.r.fields.get(f)
+            if fd and fd.unit and fd.unit not in ("%", "％"):
+                return fd.unit
+        return DEFAULT_UNIT_WORD.get(col.item.rule.kind, "")
+
+    def value_label(self, col: ItemCol) -> str:
+        if len(col.refs) == 1 and col.refs[0] in self.r.fields:
+            return self.r.fields[col.refs[0]].label
+        return col.item.title
+
+    def inputs_used(self, col: ItemCol, unit: str) -> tuple[InputUsed, ...]:
+        ret = self.inputs.returns.get(unit)
+        out = []
+        for f in col.refs:
+            if f in self.r.targets:
+                val = self.inputs.targets.get(f, {}).get(unit)
+                out.append(InputUsed(f, self.r.targets[f].title, val, None, None, None, None))
+                continue
+            fv = ret.values.get(f) if ret else None
+            pos = fv.pos if fv else None
+            out.append(
+                InputUsed(
+                    f,
+                    self.r.fields[f].label,
+                    fv.value if fv and fv.invalid is None else None,
+                    fv.raw if fv else None,
+                    pos.file if pos else None,
+                    pos.sheet if pos else None,
+                    pos.cell if pos else None,
+                )
+            )
+        return tuple(out)
+
+    def item_score(self, col: ItemCol, i: int, unit: str, kind: str) -> ItemScore:
+        score = _d(col.score.decimal_at(i))
+        points = col.points
+        status = str(col.status[i])
+        used = self.inputs_used(col, unit)
+        evidence: tuple[str, ...] = ()
+        if col.assessed is not None:
+            rows = col.assessed.rows[i]
+            value: Any = col.assessed.total.decimal_at(i)
+            first = rows[0].pos if rows else None
+            source = SourceRef(col.item.source, first.file if first else None, first.sheet if first else None, first.cell if first else None)
+            evidence = tuple(r.evidence for r in rows if r.evidence)
+        else:
+            value = _value_at(col.out.value if col.out else None, i)
+            first_cell = next((u for u in used if u.file), None)
+            source = SourceRef("return", first_cell.file if first_cell else None, first_cell.sheet if first_cell else None, first_cell.cell if first_cell else None)
+        if kind == "section":
+            lost = (points or Decimal(0)) - score
+        else:
+            lost = Decimal(0)
+        reason = self.reason(col, i, status, score, lost, value, kind)
+        return ItemScore(
+            id=col.item.id,
+            title=col.item.title,
+            section=col.section,
+            points=points,
+            score=score,
+            lost=lost,
+            value=value,
+            status=status,
+            reason=reason,
+            rule=col.item.rule.kind,
+            basis=col.item.basis,
+            source=source,
+            inputs=used,
+            evidence=evidence,
+        )
+
+    def reason(self, col: ItemCol, i: int, status: str, score: Decimal, lost: Decimal, value: Any, kind: str) -> str:
+        if col.assessed is not None:
+            rows = col.assessed.rows[i]
+            texts = [r.reason for r in rows if r.reason]
+            if status == "unscored":
+                return status_reason("unscored", [])
+            joined = "；".join(texts)
+            if status == "out-of-range":
+                joined = (joined + "；" if joined else "") + f"评分合计{fmt(value)}超出0至{fmt(col.points)}分，已按边界计"
+            if kind == "section" and lost and not joined:
+                joined = f"{self.r.sources[col.item.source].title}扣{fmt(lost)}分" if col.item.source in self.r.sources else f"扣{fmt(lost)}分"
+            return joined
+        if status in ("missing", "invalid"):
+            labels = [self.r.fields[f].label if f in self.r.fields else self.r.targets[f].title for f in col.refs if self._bad(f, i)]
+            return status_reason(status, labels)
+        if status == "no-value":
+            return status_reason(status, [])
+        out = col.out
+        assert out is not None
+        params = {k: v.decimal_at(i) for k, v in out.params.items()}
+        flags = {k: bool(v[i]) for k, v in out.flags.items()}
+        ri = ReasonInput(col.item, self.unit_word(col), value, score, lost, col.points, params, flags, self.value_label(col))
+        if kind == "section":
+            return deduction_reason(ri) if lost > 0 else ""
+        if score > 0:
+            return bonus_reason(ri, "加" if kind == "bonus" else "减")
+        return ""
+
+    def _bad(self, f: str, i: int) -> bool:
+        col = self.gs.env.get(f)
+        return bool(col is not None and col.na[i])
+
+    def problems_for_unit(self, i: int, unit: str, submitted: bool, cols: list[ItemCol]) -> None:
+        if not submitted:
+            return
+        ret = self.inputs.returns[unit]
+        seen: set[str] = set()
+        for col in cols:
+            if col.status[i] != "missing":
+                continue
+            for f in col.refs:
+                if f in seen or not self._bad(f, i) or f not in self.r.fields:
+                    continue
+                if f in self.gs.invalid and self.gs.invalid[f][i]:
+                    continue  # the reader already reported why the value is invalid
+                seen.add(f)
+                fv = ret.values.get(f)
+                pos: CellRef | None = fv.pos if fv and fv.pos else ret.pos
+                self.report.add(
+                    Problem(
+                        "value-missing",
+                        f"{unit} 未填报 {self.r.fields[f].label}，相关指标按0分计",
+                        severity="error" if self.strict else "warning",
+                        category="input",
+                        file=pos.file if pos else None,
+                        sheet=pos.sheet if pos else None,
+                        cell=pos.cell if pos else None,
+                        unit=unit,
+                        field=f,
+                        expected=self.r.fields[f].label,
+                    )
+                )
+
+    def build(self) -> tuple[GroupResult, list[UnitResult]]:
+        gs, r = self.gs, self.r
+        n = gs.n
+        totals = gs.total.to_decimals()
+        totals_before = gs.total_before.to_decimals()
+        tie_cols = [next(sc.score for sc in gs.sections if sc.section.id == t) for t in r.tiebreak if any(sc.section.id == t for sc in gs.sections)]
+        tie_vals = [c.to_decimals() for c in tie_cols]
+        keys = [(_d(totals[i]), *(_d(tv[i]) for tv in tie_vals)) for i in range(n)]
+        ranks = competition_ranks(keys)
+        failed = [any(vc.hit[i] and vc.veto.effect == "fail" for vc in gs.vetoes) for i in range(n)]
+        max_grade = [next((vc.veto.effect.max_grade for vc in gs.vetoes if vc.hit[i] and isinstance(vc.veto.effect, m.MaxGradeEffect)), None) for i in range(n)]
+        grades = assign_grades(r.grades_for(gs.group.id), [_d(t) for t in totals], ranks, failed, max_grade, r.quota_ties)
+        call = gs.group.callout
+        top_idx, bottom_idx = callouts(ranks, call.top if call else None, call.bottom if call else None)
+        top_set, bottom_set = set(top_idx), set(bottom_idx)
+        units: list[UnitResult] = []
+        section_vals = [(sc, sc.score.to_decimals(), sc.raw.to_decimals()) for sc in gs.sections]
+        bonus, penalty = gs.bonus.to_decimals(), gs.penalty.to_decimals()
+        for i, u in enumerate(gs.units):
+            submitted = u.name in self.inputs.returns
+            items = [self.item_score(c, i, u.name, "section") for c in gs.items]
+            items += [self.item_score(c, i, u.name, "bonus") for c in gs.bonus_items]
+            items += [self.item_score(c, i, u.name, "penalty") for c in gs.penalty_items]
+            self.problems_for_unit(i, u.name, submitted, gs.items + gs.bonus_items + gs.penalty_items)
+            sections = tuple(SectionScore(sc.section.id, sc.section.title, sc.points, _d(sv[i]), _d(rv[i]), sc.weight) for sc, sv, rv in section_vals)
+            vetoes = tuple(VetoHit(vc.veto.id, vc.veto.title, _effect_text(vc.veto.effect)) for vc in gs.vetoes if vc.hit[i])
+            for vc in gs.vetoes:
+                if vc.undetermined[i] and submitted:
+                    self.report.add(Problem("veto-undetermined", f"{u.name}：一票否决条件“{vc.veto.title}”所需数据缺失，无法判断", severity="warning", category="scoring", unit=u.name))
+            marks = tuple(x for x, idx in (("top", top_set), ("bottom", bottom_set)) if i in idx)
+            units.append(
+                UnitResult(
+                    unit=u.name,
+                    group=gs.group.id,
+                    status="已报送" if submitted else "未报送",
+                    total=_d(totals[i]),
+                    total_before_veto=_d(totals_before[i]),
+                    rank=ranks[i],
+                    grade=grades[i],
+                    sections=sections,
+                    items=tuple(items),
+                    bonus=_d(bonus[i]),
+                    penalty=_d(penalty[i]),
+                    vetoes=vetoes,
+                    callouts=marks,
+                )
+            )
+        for col in gs.items:
+            if col.assessed is None:
+                continue
+            for i in range(n):
+                if col.assessed.out_of_range[i]:
+                    first = col.assessed.rows[i][0].pos
+                    self.report.add(
+                        Problem(
+                            "score-out-of-range",
+                            f"{gs.units[i].name} 的指标 {col.item.id} 评分合计 {fmt(col.assessed.total.decimal_at(i))} 超出 0 至 {fmt(col.points)} 分",
+                            file=first.file, sheet=first.sheet, cell=first.cell, unit=gs.units[i].name, field=col.item.id,
+                            value=fmt(col.assessed.total.decimal_at(i)), expected=f"0 至 {fmt(col.points)}",
+                        )
+                    )
+        order = sorted(range(n), key=lambda i: (ranks[i], gs.units[i].name))
+        group = GroupResult(
+            gs.group.id,
+            gs.group.title,
+            n,
+            r.scale_for(gs.group.id),
+            tuple(gs.units[i].name for i in order),
+            tuple(gs.units[i].name for i in top_idx),
+            tuple(gs.units[i].name for i in bottom_idx),
+        )
+        return group, units
+
+
+def build_group(rubric: m.Rubric, gs: GroupScores, inputs: Inputs, report: Report, strict: bool = False) -> tuple[GroupResult, list[UnitResult]]:
+    """Rank, grade and call out one group; produce its unit results."""
+    return _Builder(rubric, gs, inputs, report, strict).build()

@@ -1,0 +1,269 @@
+"""YAML rubric → :class:`Rubric`, every error with file, line and column.
+
+ruamel.yaml's round-trip loader keeps line/column for every key and item
+without constructing arbitrary Python objects; pydantic validates, and each
+validation error's ``loc`` is walked back through the YAML tree to its line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from safescore.problems import Problem, Report, RubricError
+from safescore.rubric import model as m
+
+MAX_RUBRIC_BYTES = 2_000_000
+MAX_NODES = 200_000  # guards against alias bombs expanding into huge trees
+
+
+class Positions:
+    """Maps a pydantic ``loc`` path to a (line, column) in the YAML file, 1-based."""
+
+    def __init__(self, root: Any):
+        self.root = root
+
+    def find(self, loc: Sequence[Any]) -> tuple[int | None, int | None]:
+        node = self.root
+        best: tuple[int | None, int | None] = (1, 1)
+        for key in loc:
+            if isinstance(node, CommentedMap):
+                if key not in node:
+                    continue  # discriminator tags and model names are not YAML keys
+                try:
+                    line, col = node.lc.key(key)
+                    best = (line + 1, col + 1)
+                except (KeyError, TypeError, AttributeError):
+                    pass
+                node = node[key]
+            elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+                try:
+                    line, col = node.lc.item(key)
+                    best = (line + 1, col + 1)
+                except (KeyError, TypeError, AttributeError):
+                    pass
+                node = node[key]
+        return best
+
+
+def _plain(node: Any, budget: list[int]) -> Any:
+    """Convert ruamel's containers to plain Python values (floats kept exact later)."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise RubricError(Problem("rubric-too-large", "规则文件展开后过大（可能含有别名炸弹）", category="rubric"))
+    if isinstance(node, dict):
+        return {str(k) if not isinstance(k, str | int) else k: _plain(v, budget) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_plain(v, budget) for v in node]
+    if isinstance(node, bool) or node is None:
+        return node
+    if isinstance(node, float):
+        return float(node)
+    if isinstance(node, int):
+        return int(node)
+    if isinstance(node, str):
+        return str(node)
+    return node
+
+
+def _fields_of(model_cls: type[BaseModel]) -> list[str]:
+    out = []
+    for name, f in model_cls.model_fields.items():
+        out.append(f.alias or name)
+    return out
+
+
+def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
+    """Best guess of the model a loc points into (for key suggestions)."""
+    path = [k for k in loc if isinstance(k, str)]
+    if not path:
+        return m.Rubric
+    last = path[-1]
+    table: dict[str, type[BaseModel]] = {
+        "groups": m.Group,
+        "units": m.Unit,
+        "sections": m.Section,
+        "items": m.Item,
+        "veto": m.Veto,
+        "grades": m.Grade,
+        "fields": m.FieldDef,
+        "targets": m.Target,
+        "bonus": m.Adjustments,
+        "penalty": m.Adjustments,
+        "annual": m.Annual,
+        "callout": m.Callout,
+    }
+    rules = {
+        "check": m.CheckRule,
+        "deduct": m.DeductRule,
+        "rate": m.RateRule,
+        "target": m.TargetRule,
+        "bands": m.BandsRule,
+        "linear": m.LinearRule,
+        "relative": m.RelativeRule,
+        "rank": m.RankRule,
+        "score": m.ScoreRule,
+        "formula": m.FormulaRule,
+        "per": m.PerRule,
+    }
+    if len(path) >= 2 and path[-2] == "rule" and last in rules:
+        return rules[last]
+    if len(path) >= 3 and path[-3] == "rule" and path[-2] in rules:
+        return rules[path[-2]]
+    for k in reversed(path[:-1]):
+        if k in table:
+            return table[k]
+    return table.get(last, m.Rubric)
+
+
+_TYPE_TEXT = {
+    "missing": "缺少必填项",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "decimal_parsing": "应为数字",
+    "decimal_type": "应为数字",
+    "string_type": "应为文本",
+    "list_type": "应为列表（- 开头的若干项）",
+    "dict_type": "应为映射（键: 值）",
+    "model_type": "应为映射（键: 值）",
+    "bool_type": "应为 true/false",
+    "too_short": "至少需要一项",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+}
+
+
+def _message(err: dict[str, Any]) -> tuple[str, str, str | None]:
+    """(code, Chinese message, expected) for one pydantic error."""
+    typ = err["type"]
+    loc = err["loc"]
+    key = next((k for k in reversed(loc) if isinstance(k, str)), "")
+    dotted = ".".join(str(k) for k in loc)
+    if typ == "extra_forbidden":
+        model_cls = _model_at(loc[:-1]) or m.Rubric
+        allowed = _fields_of(model_cls)
+        close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
+        hint = f"，是不是 {close[0]}？" if close else ""
+        return "rubric-unknown-key", f"未知的键 {key}{hint}", "可用的键：" + "、".join(allowed)
+    if typ == "union_tag_invalid":
+        tag = err.get("ctx", {}).get("tag", "")
+        close = difflib.get_close_matches(str(tag), m.RULE_KINDS, n=1, cutoff=0.5)
+        hint = f"，是不是 {close[0]}？" if close else ""
+        return "rubric-unknown-rule", f"未知的规则类型 kind: {tag}{hint}", "kind 可用：" + "、".join(m.RULE_KINDS)
+    if typ == "union_tag_not_found":
+        return "rubric-missing-key", f"{dotted}：规则缺少 kind", "kind 可用：" + "、".join(m.RULE_KINDS)
+    if typ == "missing":
+        return "rubric-missing-key", f"缺少必填项 {key}", f"需要 {key}"
+    if typ == "literal_error":
+        exp = err.get("ctx", {}).get("expected", "")
+        return "rubric-bad-value", f"{key} 的值 {err.get('input')!r} 不可用", f"可用：{exp}"
+    if typ == "string_pattern_mismatch":
+        pat = err.get("ctx", {}).get("pattern", "")
+        return "rubric-bad-value", f"{key} 的值 {err.get('input')!r} 格式不对", f"需匹配 {pat}（字母、数字、下划线）"
+    text = _TYPE_TEXT.get(typ)
+    if text:
+        return "rubric-bad-value", f"{key}：{text}（得到 {err.get('input')!r}）", text
+    return "rubric-invalid", f"{dotted}：{err.get('msg')}", None
+
+
+def _dedupe_union_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    # a value that fits none of a union's members yields one error per member;
+    # keep the most specific (deepest) ones so the user sees one clear message
+    by_loc: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for e in errors:
+        loc = tuple(e["loc"])
+        by_loc.setdefault(loc, e)
+    return list(by_loc.values())
+
+
+def read_yaml(path: Path, report: Report) -> tuple[Any, Positions] | None:
+    """Read YAML safely; syntax errors become problems with line and column."""
+    fname = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        report.add(Problem("rubric-unreadable", f"无法读取规则文件：{exc.strerror or exc}", category="rubric", file=fname))
+        return None
+    if len(raw) > MAX_RUBRIC_BYTES:
+        report.add(Problem("rubric-too-large", "规则文件过大", category="rubric", file=fname))
+        return None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.add(Problem("rubric-encoding", "规则文件不是 UTF-8 编码", category="rubric", file=fname, expected="UTF-8"))
+        return None
+    yaml = YAML(typ="rt")
+    yaml.allow_duplicate_keys = False
+    try:
+        data = yaml.load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        col = mark.column + 1 if mark else None
+        msg = str(exc.problem or exc.context or "YAML 语法错误")
+        if "duplicate key" in msg:
+            code, text_msg = "rubric-duplicate-key", f"键重复：{msg}"
+        elif "\t" in msg or "tab" in msg.lower():
+            code, text_msg = "rubric-yaml-syntax", "YAML 不允许用 Tab 缩进，请改用空格"
+        else:
+            code, text_msg = "rubric-yaml-syntax", f"YAML 语法错误：{msg}"
+        report.add(Problem(code, text_msg, category="rubric", file=fname, line=line, column=col))
+        return None
+    except YAMLError as exc:
+        report.add(Problem("rubric-yaml-syntax", f"YAML 语法错误：{exc}", category="rubric", file=fname))
+        return None
+    if not isinstance(data, dict):
+        report.add(Problem("rubric-not-mapping", "规则文件顶层应为映射（rubric: …, sections: …）", category="rubric", file=fname, line=1))
+        return None
+    return data, Positions(data)
+
+
+def parse_rubric(path: Path, report: Report) -> tuple[m.Rubric, Positions] | None:
+    """Load and validate; add problems to ``report``; None if it does not validate."""
+    path = Path(path)
+    got = read_yaml(path, report)
+    if got is None:
+        return None
+    data, positions = got
+    fname = str(path)
+    try:
+        plain = _plain(data, [MAX_NODES])
+    except RubricError as exc:
+        for p in exc.problems:
+            report.add(Problem(p.code, p.message, category="rubric", file=fname))
+        return None
+    try:
+        rubric = m.Rubric.model_validate(plain)
+    except ValidationError as exc:
+        for err in _dedupe_union_errors(exc.errors()):
+            code, msg, expected = _message(err)
+            line, col = positions.find(err["loc"])
+            report.add(Problem(code, msg, category="rubric", file=fname, line=line, column=col, expected=expected))
+        return None
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    rubric = rubric.model_copy(update={"path": str(path.resolve()), "sha256": digest})
+    return rubric, positions
+
+
+def load_rubric(path: str | Path) -> m.Rubric:
+    """Load a rubric file; raise :class:`RubricError` listing every problem.
+
+    Semantic checks (sums, names, expressions) run too; warnings do not raise.
+
+    >>> rubric = load_rubric("rubrics/gangcheng-sanze.yaml")  # doctest: +SKIP
+    """
+    from safescore.rubric.check import check_rubric
+
+    report = Report()
+    rubric = check_rubric(Path(path), report)
+    if rubric is None or not report.ok:
+        raise RubricError(report.errors)
+    return rubric

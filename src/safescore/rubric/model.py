@@ -1,0 +1,393 @@
+"""The rubric (考核评分细则) as pydantic models.
+
+Numbers are :class:`~decimal.Decimal`; YAML floats are converted through their
+shortest text so ``0.75`` is exactly ``Decimal("0.75")``. Models are frozen and
+reject unknown keys, so a typo in a rubric is an error with its YAML line.
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+
+def _to_decimal(v: Any) -> Any:
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, float):
+        return Decimal(repr(v))
+    if isinstance(v, int):
+        return Decimal(v)
+    if isinstance(v, str):
+        s = v.strip()
+        if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", s):
+            return Decimal(s)
+    return v
+
+
+Num = Annotated[Decimal, BeforeValidator(_to_decimal)]
+Ident = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")]
+ItemId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$")]
+PerGroupNum = Num | dict[str, Num]
+
+PERIOD_KINDS = ("month", "quarter", "half", "year")
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+
+class Callout(Model):
+    top: int | None = Field(default=None, ge=1)
+    bottom: int | None = Field(default=None, ge=1)
+
+
+class Group(Model):
+    id: Ident
+    title: str
+    callout: Callout | None = None
+
+
+class Unit(Model):
+    name: str
+    group: str
+    aliases: list[str] = []
+    attributes: dict[str, Any] = {}
+
+
+FieldType = Literal["int", "number", "percent", "bool", "text", "choice", "date"]
+
+
+class FieldDef(Model):
+    """A value a unit reports or an assessor gives. ``min``/``max`` may name another field."""
+
+    label: str
+    type: FieldType = "number"
+    min: Num | str | None = None
+    max: Num | str | None = None
+    unit: str | None = None  # 计量单位 shown in forms and reasons (次, 处, 人)
+    blank: Literal["missing", "zero"] = "missing"
+    choices: list[str] | None = None
+    aliases: list[str] = []  # other header texts that mean this field
+    help: str | None = None
+
+    @model_validator(mode="after")
+    def _choices(self) -> FieldDef:
+        if self.type == "choice" and not self.choices:
+            raise ValueError("type: choice 需要 choices 列表")
+        return self
+
+
+class Target(Model):
+    """A per-unit constant: inline ``values`` and/or a ``table`` file column."""
+
+    title: str
+    default: Num | None = None
+    values: dict[str, Num] = {}
+    table: str | None = None
+    column: str | None = None
+
+    @model_validator(mode="after")
+    def _table_column(self) -> Target:
+        if self.table and not self.column:
+            raise ValueError("table 需要同时给出 column（目标值所在列）")
+        return self
+
+
+class Source(Model):
+    title: str
+
+
+# --- rule kinds (SPEC 3.1) ---------------------------------------------------
+
+
+class CheckRule(Model):
+    kind: Literal["check"]
+    when: str
+    else_: Num = Field(default=Decimal(0), alias="else")
+
+
+class DeductRule(Model):
+    kind: Literal["deduct"]
+    count: str
+    per: Num
+    max: Num | None = None
+
+
+class RateRule(Model):
+    kind: Literal["rate"]
+    value: str
+    full: Num = Decimal(1)
+    per_point: Num | None = None
+    zero_below: Num | None = None
+
+
+class TargetRule(Model):
+    kind: Literal["target"]
+    value: str
+    target: Num | str
+    better: Literal["lower", "higher"] = "higher"
+    per: Num | None = None
+    zero_beyond: Num | None = None
+
+
+class Band(Model):
+    min: Num | None = None
+    max: Num | None = None
+    score: Num
+
+
+class BandsRule(Model):
+    kind: Literal["bands"]
+    value: str
+    bands: list[Band] = Field(min_length=1)
+
+
+class LinearRule(Model):
+    kind: Literal["linear"]
+    value: str
+    from_: Num = Field(alias="from")
+    to: Num
+
+    @model_validator(mode="after")
+    def _span(self) -> LinearRule:
+        if self.from_ == self.to:
+            raise ValueError("linear 的 from 与 to 不能相等")
+        return self
+
+
+class RelativeRule(Model):
+    kind: Literal["relative"]
+    value: str
+    best: Literal["max", "min"] = "max"
+
+
+class RankRule(Model):
+    kind: Literal["rank"]
+    value: str
+    order: Literal["desc", "asc"] = "desc"
+    step: Num
+
+
+class ScoreRule(Model):
+    kind: Literal["score"]
+    as_: Literal["score", "deduction"] = Field(default="deduction", alias="as")
+
+
+class FormulaRule(Model):
+    kind: Literal["formula"]
+    expr: str
+
+
+class PerRule(Model):
+    kind: Literal["per"]
+    count: str
+    per: Num
+    cap: Num | None = None
+
+
+Rule = Annotated[
+    CheckRule
+    | DeductRule
+    | RateRule
+    | TargetRule
+    | BandsRule
+    | LinearRule
+    | RelativeRule
+    | RankRule
+    | ScoreRule
+    | FormulaRule
+    | PerRule,
+    Field(discriminator="kind"),
+]
+
+RULE_KINDS = ("check", "deduct", "rate", "target", "bands", "linear", "relative", "rank", "score", "formula", "per")
+
+
+class Item(Model):
+    """A scored indicator (考核指标). ``points`` may differ per group."""
+
+    id: ItemId
+    title: str
+    points: PerGroupNum | None = None
+    basis: str | None = None  # 评分标准 text
+    rule: Rule
+    source: str = "return"
+    groups: list[str] | None = None
+    reason: str | None = None  # template: {title} {value} {miss} {lost} {score} {points} {count} {target}
+
+    def points_for(self, group: str) -> Decimal | None:
+        if isinstance(self.points, dict):
+            return self.points.get(group)
+        return self.points
+
+    def applies_to(self, group: str) -> bool:
+        if self.groups is not None and group not in self.groups:
+            return False
+        return not (isinstance(self.points, dict) and group not in self.points)
+
+
+class Section(Model):
+    """一级指标: points (or a weight), per group where they differ."""
+
+    id: ItemId
+    title: str
+    points: PerGroupNum | None = None
+    weight: PerGroupNum | None = None
+    groups: list[str] | None = None
+    items: list[Item] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _points_or_weight(self) -> Section:
+        if self.points is not None and self.weight is not None:
+            raise ValueError("一级指标只能给出 points 或 weight 之一")
+        return self
+
+    def applies_to(self, group: str) -> bool:
+        if self.groups is not None and group not in self.groups:
+            return False
+        for per_group in (self.points, self.weight):
+            if isinstance(per_group, dict) and group not in per_group:
+                return False
+        return True
+
+    def items_for(self, group: str) -> list[Item]:
+        return [i for i in self.items if i.applies_to(group)]
+
+    def weight_for(self, group: str) -> Decimal | None:
+        if isinstance(self.weight, dict):
+            return self.weight.get(group)
+        return self.weight
+
+    def declared_points_for(self, group: str) -> Decimal | None:
+        if isinstance(self.points, dict):
+            return self.points.get(group)
+        return self.points
+
+
+class Adjustments(Model):
+    """加分 or 减分 block: items outside the sections, with an overall cap."""
+
+    cap: Num | None = None
+    items: list[Item] = []
+
+
+class CapEffect(Model):
+    cap: Num
+
+
+class MaxGradeEffect(Model):
+    max_grade: str
+
+
+VetoEffect = Literal["fail", "zero"] | CapEffect | MaxGradeEffect
+
+
+class Veto(Model):
+    id: ItemId
+    title: str
+    when: str
+    effect: VetoEffect = "fail"
+    groups: list[str] | None = None
+
+
+class Grade(Model):
+    name: str
+    min: Num | None = None
+    quota: Num | None = Field(default=None, ge=0, le=1)
+    color: str | None = None
+
+
+class AnnualWeights(Model):
+    weights: dict[str, Num]
+
+
+class Annual(Model):
+    combine: Literal["mean", "sum"] | AnnualWeights = "mean"
+    veto: Literal["any", "none"] = "any"
+    missing: Literal["error", "zero", "skip"] = "error"
+
+
+class SelfCheck(Model):
+    tolerance: Num = Decimal(0)
+
+
+class RecordList(Model):
+    title: str
+    columns: dict[str, str]
+    sheet: str | None = None
+
+
+class Rubric(Model):
+    """A whole rubric file. ``path`` is set by the loader (for relative tables)."""
+
+    rubric: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]*$")]
+    title: str
+    version: str = "1"
+    period: Literal["month", "quarter", "half", "year"] = "quarter"
+    scale: PerGroupNum = Decimal(100)
+    decimals: int = Field(default=2, ge=0, le=6)
+    groups: list[Group] = Field(min_length=1)
+    units: list[Unit] = []
+    fields: dict[Ident, FieldDef] = {}
+    targets: dict[Ident, Target] = {}
+    sources: dict[Ident, Source] = {}
+    records: dict[Ident, RecordList] = {}
+    derive: dict[str, dict[str, Any]] = {}
+    sections: list[Section] = Field(min_length=1)
+    bonus: Adjustments = Adjustments()
+    penalty: Adjustments = Adjustments()
+    veto: list[Veto] = []
+    grades: list[Grade] | dict[str, list[Grade]] = []
+    quota_ties: Literal["demote", "admit"] = "demote"
+    tiebreak: list[str] = []
+    annual: Annual = Annual()
+    self_check: SelfCheck | None = None
+    warnings: list[dict[str, Any]] = []
+    ladders: list[dict[str, Any]] = []
+    path: str | None = Field(default=None, exclude=True)
+    sha256: str | None = Field(default=None, exclude=True)
+
+    @field_validator("fields")
+    @classmethod
+    def _reserved(cls, v: dict[str, FieldDef]) -> dict[str, FieldDef]:
+        for name in v:
+            if name in {"and", "or", "not", "if_", "min", "max", "abs", "round", "True", "False"}:
+                raise ValueError(f"字段名 {name} 是表达式保留字")
+        return v
+
+    # -- lookups used everywhere -------------------------------------------
+    def group_ids(self) -> list[str]:
+        return [g.id for g in self.groups]
+
+    def group(self, gid: str) -> Group:
+        for g in self.groups:
+            if g.id == gid:
+                return g
+        raise KeyError(gid)
+
+    def scale_for(self, group: str) -> Decimal:
+        if isinstance(self.scale, dict):
+            return self.scale.get(group, Decimal(0))
+        return self.scale
+
+    def sections_for(self, group: str) -> list[Section]:
+        return [s for s in self.sections if s.applies_to(group) and s.items_for(group)]
+
+    def grades_for(self, group: str) -> list[Grade]:
+        if isinstance(self.grades, dict):
+            return self.grades.get(group, [])
+        return self.grades
+
+    def all_items(self) -> list[Item]:
+        out = [i for s in self.sections for i in s.items]
+        return out + list(self.bonus.items) + list(self.penalty.items)
+
+    def item_by_id(self) -> dict[str, Item]:
+        return {i.id: i for i in self.all_items()}
+
+    def veto_for(self, group: str) -> list[Veto]:
+        return [v for v in self.veto if v.groups is None or group in v.groups]
