@@ -114,7 +114,7 @@ def build_env(rubric: m.Rubric, units: list[m.Unit], inputs: Inputs) -> tuple[di
     return env, invalid
 
 
-def _refs(rule: m.Rule, rubric: m.Rubric) -> list[str]:
+def rule_refs(rule: m.Rule, rubric: m.Rubric) -> list[str]:
     texts = [getattr(rule, k) for k in ("when", "count", "value", "expr") if isinstance(getattr(rule, k, None), str)]
     if isinstance(rule, m.TargetRule) and isinstance(rule.target, str):
         texts.append(rule.target)
@@ -147,7 +147,7 @@ def score_item(
     n = len(units)
     points = item.points_for(group)
     status = np.full(n, "ok", dtype=object)
-    refs = _refs(item.rule, rubric)
+    refs = rule_refs(item.rule, rubric)
     if isinstance(item.rule, m.ScoreRule):
         assert points is not None
         a = _assessed(item, points, units, inputs.scores.get(item.source, []))

@@ -238,17 +238,29 @@ class _Checker:
                 self.add("band-score-range", f"分档得分 {b.score} 超出 0 到 {top} 的范围", (*loc, "bands", i, "score"))
             if b.min is not None and b.max is not None and b.min > b.max:
                 self.add("band-empty", f"分档下限 {b.min} 大于上限 {b.max}", (*loc, "bands", i))
-        spans = sorted(
-            ((b.min if b.min is not None else Decimal("-Infinity"), b.max if b.max is not None else Decimal("Infinity"), i) for i, b in bounded),
-        )
-        for (_lo1, hi1, i1), (lo2, _hi2, i2) in itertools.pairwise(spans):
-            if lo2 <= hi1:
-                self.add("band-overlap", f"第{i1 + 1}档与第{i2 + 1}档重叠（{lo2} 同时落在两档）", (*loc, "bands", i2))
-            elif not has_default and lo2 > hi1:
-                # integer-valued gaps like max 59 / min 60 are fine only for whole numbers
-                gap_ok = lo2 - hi1 == 1 and hi1 == hi1.to_integral_value()
-                if not gap_ok:
-                    self.add("band-gap", f"第{i1 + 1}档（至 {hi1}）与第{i2 + 1}档（自 {lo2}）之间有空档", (*loc, "bands", i2), "warning")
+        inf = Decimal("Infinity")
+        spans = [(b.min if b.min is not None else -inf, b.max if b.max is not None else inf, i) for i, b in bounded]
+        for k, (lo2, hi2, i2) in enumerate(spans):
+            for lo1, hi1, i1 in spans[:k]:
+                if lo1 <= lo2 and hi2 <= hi1:
+                    # first match wins, so a band inside an earlier one can never apply
+                    self.add("band-unreachable", f"第{i2 + 1}档完全落在第{i1 + 1}档之内，永远不会被采用", (*loc, "bands", i2))
+                    break
+                overlap = max(lo1, lo2) <= min(hi1, hi2)
+                nested = lo2 <= lo1 and hi1 <= hi2
+                if overlap and not nested:
+                    self.add("band-overlap", f"第{i1 + 1}档与第{i2 + 1}档部分重叠，重叠部分按第{i1 + 1}档计", (*loc, "bands", i2), "warning")
+        if not has_default and spans:
+            merged: list[list[Decimal]] = []
+            for lo, hi, _ in sorted(spans):
+                if merged and lo <= merged[-1][1]:
+                    merged[-1][1] = max(merged[-1][1], hi)
+                else:
+                    merged.append([lo, hi])
+            for (_, hi1), (lo2, _) in itertools.pairwise(merged):
+                # max 59 / min 60 leaves no gap for whole-number values
+                if not (lo2 - hi1 == 1 and hi1 == hi1.to_integral_value()):
+                    self.add("band-gap", f"分档在 {hi1} 与 {lo2} 之间有空档，落在其中的值不得分", (*loc, "bands"), "warning")
 
     def check_adjustments(self) -> None:
         for key in ("bonus", "penalty"):

@@ -1,0 +1,336 @@
+"""``safescore`` command line: read options, call the library, render, set the exit code.
+
+Exit codes (SPEC 6): 0 done and clean; 1 done, but with validation errors or
+units missing; 2 bad usage or bad rubric; 3 could not read or write.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from safescore import __version__
+from safescore.api import score as score_api
+from safescore.inputs.read import read_inputs
+from safescore.inputs.workbook import iter_input_files
+from safescore.problems import Problem, Report
+from safescore.render.jsonout import validation_dict, write_outputs
+from safescore.render.terminal import problem_report, ranking_tables, unit_account
+from safescore.results.model import Result
+from safescore.results.periods import check_period, normalize_period
+from safescore.rubric.check import check_rubric
+from safescore.rubric.model import Rubric
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
+SUPPORTED_FORMATS = ("table", "json")
+PLANNED_FORMATS = ("xlsx", "html", "docx")
+
+app = typer.Typer(
+    name="safescore",
+    help="安全生产考核评分工具：YAML 评分细则 + Excel 报表 → 可追溯到单元格的得分、排名与通报。",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="向标准输出打印机器可读的 JSON。")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="只输出错误（适合 cron）。")]
+SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="评分表来源：名称=路径，如 onsite=现场考评.xlsx；可多次给出。")]
+PeriodOpt = Annotated[str | None, typer.Option("--period", help="考核期间：2022Q1、2022-03、2022H1 或 2022。")]
+LatestOpt = Annotated[bool, typer.Option("--latest", help="同一单位有两份回执时采用文件修改时间较新的一份。")]
+
+
+def _console(as_json: bool) -> Console:
+    # with --json, stdout carries only JSON; everything human goes to stderr
+    return Console(stderr=True) if as_json else Console()
+
+
+def _emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+
+
+def _load(rubric_path: Path, console: Console, as_json: bool, quiet: bool) -> Rubric:
+    report = Report()
+    rubric = check_rubric(rubric_path, report)
+    if rubric is None or not report.ok:
+        if as_json:
+            _emit_json({"ok": False, **validation_dict(report.problems)})
+        if not quiet or not as_json:
+            problem_report(console, report.problems)
+            console.print(f"[bold red]规则文件 {rubric_path} 有错误，未进行评分。[/bold red]")
+        raise typer.Exit(EXIT_USAGE)
+    return rubric
+
+
+def _usage_error(console: Console, message: str) -> typer.Exit:
+    console.print(f"[bold red]用法错误：[/bold red]{message}")
+    return typer.Exit(EXIT_USAGE)
+
+
+def _parse_sources(rubric: Rubric, items: list[str] | None, console: Console) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for raw in items or []:
+        name, sep, path = raw.partition("=")
+        name = name.strip()
+        if not sep or not name or not path:
+            raise _usage_error(console, f"--source 应写作 名称=路径，得到“{raw}”")
+        if name == "return":
+            raise _usage_error(console, "单位自己的回执直接作为参数给出，不需要 --source return=")
+        if name in rubric.records:
+            raise _usage_error(console, f"台账 {name} 的读取尚未实现（records）")
+        if name not in rubric.sources:
+            known = "、".join(rubric.sources) or "（规则未声明任何 sources）"
+            raise _usage_error(console, f"未知的来源 {name}；规则中声明的来源：{known}")
+        out.setdefault(name, []).append(path)
+    return out
+
+
+def _period(rubric: Rubric, period: str | None, console: Console) -> str | None:
+    if period is None:
+        return None
+    p = normalize_period(period) if not period.strip()[4:5] == "-" else period.strip()
+    msg = check_period(p, rubric.period)
+    if msg:
+        raise _usage_error(console, msg)
+    return p
+
+
+def _check_paths(paths: list[Path], sources: dict[str, list[str]], console: Console) -> None:
+    missing = [str(p) for p in [*paths, *(Path(x) for v in sources.values() for x in v)] if not p.exists()]
+    if missing:
+        console.print("[bold red]无法读取：[/bold red]" + "、".join(missing) + " 不存在")
+        raise typer.Exit(EXIT_IO)
+
+
+def _read_and_score(
+    rubric: Rubric, inputs: list[Path], sources: dict[str, list[str]], period: str | None, *, strict: bool, latest: bool, show_progress: bool, console: Console
+) -> Result:
+    total = len(iter_input_files(inputs, Report())) + sum(len(iter_input_files([Path(x) for x in v], Report())) for v in sources.values())
+    if show_progress and total > 3:
+        with Progress(TextColumn("读取报表"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"), console=console, transient=True) as bar:
+            task = bar.add_task("", total=total)
+
+            def tick(path: Path) -> None:
+                bar.update(task, advance=1, description=path.name)
+
+            data = read_inputs(rubric, inputs, sources, latest=latest, progress=tick)
+    else:
+        data = read_inputs(rubric, inputs, sources, latest=latest)
+    return score_api(rubric, data, period, strict=strict)
+
+
+def _exit_code(result: Result) -> int:
+    if result.errors or result.not_submitted:
+        return EXIT_PROBLEMS
+    return EXIT_OK
+
+
+@app.command()
+def check(
+    rubric: Annotated[Path, typer.Argument(help="评分细则 YAML 文件。")],
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """检查评分细则：分值合计、名称引用、表达式、分档、目标值、配额等，列出全部问题。"""
+    console = _console(as_json)
+    report = Report()
+    loaded = check_rubric(rubric, report)
+    if as_json:
+        _emit_json({"ok": loaded is not None and report.ok, **validation_dict(report.problems)})
+    elif not quiet or not report.ok:
+        problem_report(console, report.problems)
+        if loaded is not None and report.ok:
+            groups = "、".join(f"{g.title}（满分 {loaded.scale_for(g.id)}）" for g in loaded.groups)
+            n_items = len(loaded.all_items())
+            console.print(f"[green]✓ {loaded.title}：{len(loaded.sections)} 个一级指标，{n_items} 个评分项；分组 {groups}[/green]")
+    raise typer.Exit(EXIT_OK if loaded is not None and report.ok else EXIT_USAGE)
+
+
+@app.command()
+def validate(
+    rubric: Annotated[Path, typer.Argument(help="评分细则 YAML 文件。")],
+    inputs: Annotated[list[Path], typer.Argument(help="各单位回执（文件或文件夹）。")],
+    source: SourceOpt = None,
+    period: PeriodOpt = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="写出 validation.json 的文件夹。")] = None,
+    latest: LatestOpt = False,
+    strict: Annotated[bool, typer.Option("--strict", help="缺失或无效的值一律视为错误。")] = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """校验报表：逐条列出文件、工作表、单元格、单位、字段、所见值与应为值。"""
+    console = _console(as_json)
+    r = _load(rubric, console, as_json, quiet)
+    sources = _parse_sources(r, source, console)
+    p = _period(r, period, console)
+    _check_paths(inputs, sources, console)
+    result = _read_and_score(r, inputs, sources, p, strict=strict, latest=latest, show_progress=not (quiet or as_json), console=console)
+    payload = validation_dict(result.problems)
+    payload["not_submitted"] = list(result.not_submitted)
+    if out is not None:
+        try:
+            from safescore.render.files import json_bytes, write_atomic
+
+            write_atomic(out / "validation.json", json_bytes(payload))
+        except OSError as exc:
+            console.print(f"[bold red]无法写入 {out}：{exc.strerror or exc}[/bold red]")
+            raise typer.Exit(EXIT_IO) from None
+    if as_json:
+        _emit_json(payload)
+    elif not quiet or result.errors:
+        problem_report(console, result.problems)
+        if result.not_submitted:
+            console.print("[yellow]未报送：[/yellow]" + "、".join(result.not_submitted))
+    raise typer.Exit(_exit_code(result))
+
+
+@app.command()
+def score(
+    rubric: Annotated[Path, typer.Argument(help="评分细则 YAML 文件。")],
+    inputs: Annotated[list[Path], typer.Argument(help="各单位回执（文件或文件夹）。")],
+    source: SourceOpt = None,
+    period: PeriodOpt = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="输出文件夹：results.json、validation.json、manifest.json。")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：table,json（xlsx、html、docx 将在后续版本提供）。")] = "table,json",
+    letters: Annotated[bool, typer.Option("--letters", help="逐单位反馈单（尚未提供）。")] = False,
+    strict: Annotated[bool, typer.Option("--strict", help="缺失或无效的值一律视为错误，且不写出结果。")] = False,
+    latest: LatestOpt = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """评分并排名：终端排名表，-o 文件夹中写出 results.json 等。"""
+    console = _console(as_json)
+    formats = [f.strip() for f in fmt.split(",") if f.strip()]
+    for f in formats:
+        if f in PLANNED_FORMATS:
+            raise _usage_error(console, f"输出格式 {f} 尚未实现；目前可用：{'、'.join(SUPPORTED_FORMATS)}")
+        if f not in SUPPORTED_FORMATS:
+            raise _usage_error(console, f"未知的输出格式 {f}；可用：{'、'.join(SUPPORTED_FORMATS)}")
+    if letters:
+        raise _usage_error(console, "--letters（逐单位反馈单）尚未实现")
+    r = _load(rubric, console, as_json, quiet)
+    sources = _parse_sources(r, source, console)
+    p = _period(r, period, console)
+    _check_paths(inputs, sources, console)
+    result = _read_and_score(r, inputs, sources, p, strict=strict, latest=latest, show_progress=not (quiet or as_json), console=console)
+    code = _exit_code(result)
+    if out is not None and not (strict and code != EXIT_OK):
+        options = {"formats": formats, "strict": strict, "latest": latest, "sources": sorted(sources)}
+        try:
+            written = write_outputs(result, out, options, formats)
+        except OSError as exc:
+            console.print(f"[bold red]无法写入输出文件夹 {out}：{exc.strerror or exc}[/bold red]")
+            raise typer.Exit(EXIT_IO) from None
+        if not quiet and not as_json:
+            console.print(f"已写出：{'、'.join(str(out / w) for w in written)}")
+    elif out is not None:
+        console.print("[bold red]--strict：存在错误，未写出结果。[/bold red]")
+    if as_json:
+        _emit_json(result.to_dict())
+    if "table" in formats and not quiet:
+        ranking_tables(console, result)
+    if not quiet or result.errors:
+        problem_report(console, result.problems)
+        if result.not_submitted:
+            console.print("[yellow]未报送：[/yellow]" + "、".join(result.not_submitted))
+    raise typer.Exit(code)
+
+
+@app.command()
+def explain(
+    rubric: Annotated[Path, typer.Argument(help="评分细则 YAML 文件。")],
+    inputs: Annotated[list[Path], typer.Argument(help="各单位回执（文件或文件夹）。")],
+    unit: Annotated[str, typer.Option("--unit", help="单位名称或简称。")],
+    item: Annotated[str | None, typer.Option("--item", help="只看这个指标编码。")] = None,
+    source: SourceOpt = None,
+    period: PeriodOpt = None,
+    latest: LatestOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """逐项说明一个单位的每一分：取值、规则、得分、扣分原因和来源单元格。"""
+    from safescore.inputs.match import UnitMatcher
+
+    console = _console(as_json)
+    r = _load(rubric, console, as_json, False)
+    sources = _parse_sources(r, source, console)
+    p = _period(r, period, console)
+    _check_paths(inputs, sources, console)
+    result = _read_and_score(r, inputs, sources, p, strict=False, latest=latest, show_progress=False, console=console)
+    m = UnitMatcher(r.units).match(unit)
+    if m.unit is None:
+        hint = f"；是不是：{'、'.join(m.suggestions)}" if m.suggestions else ""
+        raise _usage_error(console, f"单位“{unit}”不在单位名单中{hint}")
+    u = result.unit(m.unit.name)
+    if item is not None and all(it.id != item for it in u.items):
+        raise _usage_error(console, f"{u.unit} 没有指标 {item}；可用：{'、'.join(it.id for it in u.items)}")
+    if as_json:
+        d = u.to_dict()
+        if item is not None:
+            d["items"] = [x for x in d["items"] if x["id"] == item]
+        _emit_json(d)
+    else:
+        unit_account(console, result, u, item)
+    raise typer.Exit(EXIT_OK)
+
+
+def _not_yet(name: str, issue: str) -> None:
+    Console(stderr=True).print(f"[bold red]safescore {name} 尚未实现[/bold red]（{issue}）。目前可用：check、validate、score、explain。")
+    raise typer.Exit(EXIT_USAGE)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def template(ctx: typer.Context) -> None:
+    """按评分细则生成各单位填报模板（尚未实现）。"""
+    _not_yet("template", "数据采集与表单模板")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def report(ctx: typer.Context) -> None:
+    """从 results.json 生成通报（尚未实现）。"""
+    _not_yet("report", "通报与反馈单")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def annual(ctx: typer.Context) -> None:
+    """年度汇总（尚未实现）。"""
+    _not_yet("annual", "年度汇总与历史")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def init(ctx: typer.Context) -> None:
+    """创建项目文件夹（尚未实现）。"""
+    _not_yet("init", "项目配置与批处理")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def run(ctx: typer.Context) -> None:
+    """按项目配置批量运行（尚未实现）。"""
+    _not_yet("run", "项目配置与批处理")
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+def history(ctx: typer.Context) -> None:
+    """历史记录（尚未实现）。"""
+    _not_yet("history", "年度汇总与历史")
+
+
+@app.callback(invoke_without_command=True)
+def _root(version: Annotated[bool, typer.Option("--version", help="显示版本。")] = False) -> None:
+    if version:
+        typer.echo(f"safescore {__version__}")
+        raise typer.Exit(EXIT_OK)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+def _problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:
+    return [p.to_dict() for p in problems]

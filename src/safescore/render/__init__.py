@@ -1,0 +1,1 @@
+"""Views of results: terminal tables, JSON files (more formats come later)."""
