@@ -1,0 +1,401 @@
+"""Read any input file into raw grids with exact, absolute cell positions (SPEC 4.4, 4.6, 9).
+
+The real type is decided by magic bytes, never by the extension. A bad file adds
+one :class:`Problem` and yields ``None``; a bad sheet adds a problem and is
+skipped. Nothing here raises for hostile input: zip bombs, XML entity bombs,
+encrypted, truncated and mislabelled files are all reported.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import python_calamine as pc
+
+from safescore.inputs import _xlsx_scan as xs
+from safescore.problems import Problem, Report, Severity
+
+Kind = Literal["xlsx", "xls", "csv", "ods"]
+
+INPUT_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv")
+_EXT_KIND: dict[str, Kind] = {
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".xltx": "xlsx",
+    ".xltm": "xlsx",
+    ".xls": "xls",
+}
+_EXT_KIND |= {".csv": "csv", ".ods": "ods"}
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
+# Compound-file directory names are UTF-16LE; a password-protected .xlsx is an
+# OLE file holding these two streams. 'Book' is the BIFF5 workbook stream.
+_ENCRYPTED_MARKS = tuple(n.encode("utf-16-le") for n in ("EncryptedPackage", "EncryptionInfo"))
+_BOOK_MARKS = tuple(n.encode("utf-16-le") for n in ("Workbook", "Book"))
+_CHUNK = 4 << 20
+
+# Messages name the file ({f}) and say what it is and what was expected.
+_MSG = {
+    "input-not-found": "找不到输入文件或文件夹：{detail}。",
+    "file-unreadable": "无法读取 {f}：{detail}。",
+    "file-empty": "文件 {f} 是空文件（0 字节），请重新报送。",
+    "file-corrupt": "文件 {f} 已损坏或不完整（可能传输中断），无法解析，请用 Excel 打开检查后重新保存报送。",
+    "file-too-large": "文件 {f} 解压后约 {detail} 字节，超过上限，拒绝读取（可能是压缩炸弹）。",
+    "file-encrypted": "文件 {f} 受密码保护，请取消密码后重新报送。",
+    "unsupported-format": "文件 {f} 是 .xlsb（二进制工作簿）格式，暂不支持，请另存为 .xlsx 后重新报送。",
+    "not-a-workbook": "文件 {f} 实际是{detail}，不是 Excel 工作簿，请用 Excel 打开后另存为 .xlsx。",
+    "xml-unsafe": "文件 {f} 含有不安全的 XML 声明（DOCTYPE/ENTITY，可能是 XML 炸弹），拒绝读取。",
+    "extension-mismatch": "文件 {f} 的扩展名是 {detail}，但内容实际是 .{kind} 格式，已按 .{kind} 读取；建议另存为正确的格式。",
+    "sheet-too-large": "文件 {f} 的工作表「{sheet}」约有 {detail} 个单元格，超过上限，已跳过。",
+    "sheet-unreadable": "文件 {f} 的工作表「{sheet}」无法读取（{detail}），已跳过。",
+}
+
+
+@dataclass
+class SheetGrid:
+    """One sheet's raw values; ``rows[i][j]`` is the cell at absolute zero-based (i, j)."""
+
+    name: str
+    rows: list[list[object]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)
+    hidden_rows: set[int] = field(default_factory=set)
+    hidden: bool = False
+    uncached_formulas: set[tuple[int, int]] = field(default_factory=set)
+
+    def value(self, r: int, c: int) -> object:
+        """The raw value at (r, c); None when empty or outside the grid."""
+        if 0 <= r < len(self.rows):
+            row = self.rows[r]
+            if 0 <= c < len(row):
+                return row[c]
+        return None
+
+    def merged_value(self, r: int, c: int) -> object:
+        """Value of the merged range's top-left cell if (r, c) is merged, else value(r, c)."""
+        for r1, c1, r2, c2 in self.merged:
+            if r1 <= r <= r2 and c1 <= c <= c2:
+                return self.value(r1, c1)
+        return self.value(r, c)
+
+    @property
+    def n_rows(self) -> int:
+        return len(self.rows)
+
+    @property
+    def n_cols(self) -> int:
+        return max((len(row) for row in self.rows), default=0)
+
+
+@dataclass
+class WorkbookData:
+    """A whole input file: its real kind, its readable sheets and its own modified time."""
+
+    path: Path
+    kind: Kind
+    sheets: list[SheetGrid]
+    modified: float | None = None
+
+    def sheet(self, name: str) -> SheetGrid | None:
+        """The sheet called ``name``, or None."""
+        return next((s for s in self.sheets if s.name == name), None)
+
+
+def cell_name(r: int, c: int) -> str:
+    """Absolute zero-based (row, col) -> 'A1' style; (0, 26) -> 'AA1'."""
+    letters = ""
+    n = c + 1
+    while n > 0:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{r + 1}"
+
+
+class _Refused(Exception):
+    """Internal: the whole file is refused with this code."""
+
+    def __init__(self, code: str, detail: object = "", expected: str | None = None):
+        super().__init__(code)
+        self.code, self.detail, self.expected = code, str(detail)[:300], expected
+
+
+def _problem(
+    path: Path, code: str, detail: object = "", *, severity: Severity = "error", **kw: Any
+) -> Problem:
+    fmt = {"f": path.name, "detail": detail, "sheet": kw.get("sheet"), "kind": kw.pop("kind", "")}
+    return Problem(code=code, message=_MSG[code].format(**fmt), severity=severity, file=str(path), **kw)
+
+
+def read_workbook(
+    path: Path, report: Report, *, max_unzipped_bytes: int = 200_000_000, max_cells: int = 5_000_000
+) -> WorkbookData | None:
+    """Read ``path`` into raw grids; on a bad file add one Problem and return None (never raises)."""
+    path = Path(path)
+    try:
+        return _read(path, report, max_unzipped_bytes, max_cells)
+    except _Refused as r:
+        report.add(_problem(path, r.code, r.detail, value=r.detail or None, expected=r.expected))
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    except BaseException as exc:  # pyo3's PanicException derives from BaseException
+        detail = f"{type(exc).__name__}: {exc}"[:300]
+        report.add(_problem(path, "file-corrupt", value=detail, expected="可正常打开的 Excel 工作簿"))
+    return None
+
+
+def _read(path: Path, report: Report, max_bytes: int, max_cells: int) -> WorkbookData:
+    try:
+        size = path.stat().st_size
+        if not path.is_file():
+            raise _Refused("file-unreadable", "它不是文件（可能是文件夹）")
+        with path.open("rb") as fh:
+            head = fh.read(8)
+    except FileNotFoundError:
+        raise _Refused("input-not-found", path, "存在的文件") from None
+    except OSError as exc:
+        raise _Refused("file-unreadable", exc.strerror or exc) from None
+    if size == 0:
+        raise _Refused("file-empty", expected="Excel 工作簿")
+    if head.startswith(b"PK\x03\x04"):
+        data = _read_zip(path, max_bytes, max_cells, report)
+    elif head == _OLE_MAGIC:
+        data = _read_ole(path, max_bytes, max_cells, report)
+    else:
+        data = _read_text(path, size, max_bytes, max_cells, report)
+    ext = path.suffix.lower()
+    if _EXT_KIND.get(ext) != data.kind:
+        report.add(
+            _problem(path, "extension-mismatch", ext or "（无）", severity="warning", kind=data.kind,
+                     value=ext, expected=f".{data.kind}")
+        )  # fmt: skip
+    return data
+
+
+def _read_zip(path: Path, max_bytes: int, max_cells: int, report: Report) -> WorkbookData:
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise _Refused("file-corrupt", exc, "完整的 .xlsx 文件") from None
+    with zf:
+        infos = zf.infolist()
+        # Zip-bomb guard on declared sizes, before anything is decompressed.
+        total = sum(i.file_size for i in infos)
+        if total > max_bytes:
+            raise _Refused("file-too-large", total, f"解压后不超过 {max_bytes} 字节")
+        for i in infos:
+            # Deflate never expands data much, so a member bigger compressed than
+            # uncompressed lies about its size (a bomb hiding from the guard above).
+            if i.compress_size > i.file_size * 1.01 + 4096:
+                raise _Refused("file-corrupt", f"{i.filename} 声明的大小不实")
+            if i.flag_bits & 0x1:
+                raise _Refused("file-encrypted")
+        names = {i.filename for i in infos}
+        if "xl/workbook.bin" in names:
+            raise _Refused("unsupported-format", expected=".xlsx")
+        if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
+            kind: Kind = "xlsx"
+        elif (
+            "mimetype" in names
+            and zf.getinfo("mimetype").file_size < 200
+            and zf.read("mimetype").startswith(_ODS_MIME)
+        ):
+            kind = "ods"
+        elif "word/document.xml" in names or "ppt/presentation.xml" in names:
+            raise _Refused("not-a-workbook", "Word/PowerPoint 文档", "Excel 工作簿 (.xlsx)")
+        else:
+            raise _Refused("not-a-workbook", "普通 ZIP 压缩包", "Excel 工作簿 (.xlsx)")
+        return _guard(lambda: _read_package(path, zf, kind, names, max_cells, report))
+
+
+def _read_package(
+    path: Path, zf: zipfile.ZipFile, kind: Kind, names: set[str], max_cells: int, report: Report
+) -> WorkbookData:
+    # Any DOCTYPE refuses the whole file before anything else reads it; the parts
+    # parsed here also refuse DTDs themselves, wherever one hides.
+    unsafe = xs.first_unsafe_part(zf)
+    if unsafe:
+        raise _Refused("xml-unsafe", unsafe, "不含 DOCTYPE 的标准工作簿")
+    if kind == "xlsx":
+        parts, modified = xs.sheet_parts(zf), xs.core_modified(zf)
+    else:
+        ods = xs.scan_ods(zf.read("content.xml")) if "content.xml" in names else {}
+        parts, modified = {}, None
+
+    def scan(sheet: str) -> xs.SheetScan | None:
+        if kind == "ods":
+            return ods.get(sheet)
+        part = parts.get(sheet)
+        return xs.scan_sheet(zf.read(part)) if part in names else None
+
+    return WorkbookData(path, kind, _read_calamine(path, max_cells, report, scan), modified)
+
+
+def _guard(fn: Any) -> Any:
+    """Run a package step, turning XML/zip failures into whole-file refusals."""
+    try:
+        return fn()
+    except _Refused:
+        raise
+    except xs.UnsafeXml as exc:
+        raise _Refused("xml-unsafe", exc) from None
+    except Exception as exc:  # ExpatError, BadZipFile (CRC), zlib.error, EOFError ...
+        raise _Refused("file-corrupt", f"{type(exc).__name__}: {exc}") from None
+
+
+def _read_ole(path: Path, max_bytes: int, max_cells: int, report: Report) -> WorkbookData:
+    found_book = False
+    with path.open("rb") as fh:
+        tail, read = b"", 0
+        while read < max_bytes and (chunk := fh.read(_CHUNK)):
+            window = tail + chunk
+            if any(mark in window for mark in _ENCRYPTED_MARKS):
+                raise _Refused("file-encrypted", expected="未加密的工作簿")
+            found_book = found_book or any(mark in window for mark in _BOOK_MARKS)
+            tail, read = chunk[-64:], read + len(chunk)
+    if not found_book:
+        raise _Refused("not-a-workbook", "其他 Office 文档（如 Word .doc）", "Excel 工作簿 (.xls/.xlsx)")
+    return WorkbookData(path, "xls", _read_calamine(path, max_cells, report, None))
+
+
+def _read_calamine(path: Path, max_cells: int, report: Report, scan: xs.ScanFn | None) -> list[SheetGrid]:
+    with path.open("rb") as fh:
+        try:
+            wb = pc.CalamineWorkbook.from_filelike(fh)  # sniffs content; from_path trusts the extension
+        except pc.PasswordError:
+            raise _Refused("file-encrypted") from None
+        except pc.CalamineError as exc:
+            raise _Refused("file-corrupt", exc) from None
+        with wb:
+            sheets = [
+                _read_sheet(path, wb, meta, max_cells, report, scan)
+                for meta in wb.sheets_metadata
+                if meta.typ == pc.SheetTypeEnum.WorkSheet  # chart/dialog/macro sheets hold no cells
+            ]
+    return [s for s in sheets if s is not None]
+
+
+def _read_sheet(
+    path: Path, wb: Any, meta: Any, max_cells: int, report: Report, scan: xs.ScanFn | None
+) -> SheetGrid | None:
+    name = meta.name
+    try:
+        info = scan(name) if scan else None
+        # calamine allocates the whole rectangle up front (and aborts the process
+        # if it cannot), so the XML's own extents are checked before asking it.
+        if info is not None and info.n_cells > max_cells:
+            report.add(
+                _problem(
+                    path, "sheet-too-large", info.n_cells, sheet=name, expected=f"不超过 {max_cells} 个单元格"
+                )
+            )
+            return None
+        sheet = wb.get_sheet_by_name(name)
+        end = sheet.end
+        padded = (end[0] + 1) * (end[1] + 1) if end is not None else 0  # the grid is padded from A1
+        if padded > max_cells:
+            report.add(
+                _problem(path, "sheet-too-large", padded, sheet=name, expected=f"不超过 {max_cells} 个单元格")
+            )
+            return None
+        raw = sheet.to_python(skip_empty_area=False) if end is not None else []
+        merged_raw = sheet.merged_cell_ranges
+    except (KeyboardInterrupt, SystemExit, xs.UnsafeXml):
+        raise  # a hostile part refuses the whole file
+    except BaseException as exc:  # malformed XML, a calamine error or panic: skip this sheet only
+        report.add(_problem(path, "sheet-unreadable", f"{type(exc).__name__}: {exc}"[:200], sheet=name))
+        return None
+    rows: list[list[object]] = [[None if v == "" else v for v in row] for row in raw]
+    if info is not None:
+        for (r, c), text in info.errors.items():  # calamine turns error values into ''
+            rows.extend([] for _ in range(r + 1 - len(rows)))
+            rows[r].extend([None] * (c + 1 - len(rows[r])))
+            rows[r][c] = text
+    merged = [(a[0], a[1], b[0], b[1]) for a, b in merged_raw] if merged_raw is not None else []
+    if merged_raw is None and info is not None:
+        merged = list(info.merged)
+    return SheetGrid(
+        name=name,
+        rows=rows,
+        merged=sorted(merged),
+        hidden_rows=set(info.hidden_rows) if info else set(),
+        hidden=meta.visible != pc.SheetVisibleEnum.Visible,
+        uncached_formulas=set(info.uncached) if info else set(),
+    )
+
+
+def _read_text(path: Path, size: int, max_bytes: int, max_cells: int, report: Report) -> WorkbookData:
+    if path.suffix.lower() != ".csv":
+        with path.open("rb") as fh:
+            head = fh.read(4096).lower()
+        what = "网页（HTML）文件" if b"<html" in head or b"<table" in head else "文本或其他非表格文件"
+        raise _Refused("not-a-workbook", what, "Excel 工作簿 (.xlsx/.xls)")
+    if size > max_bytes:
+        raise _Refused("file-too-large", size, f"不超过 {max_bytes} 字节")
+    text = _decode_csv(path.read_bytes())
+    if text is None:
+        raise _Refused(
+            "not-a-workbook",
+            "无法识别编码的文件（不是 UTF-8 或 GB18030 文本）",
+            "UTF-8 或 GB18030 编码的 CSV",
+        )
+    try:
+        dialect: Any = csv.Sniffer().sniff(text[:65536], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows: list[list[object]] = [
+            [v if v != "" else None for v in row] for row in csv.reader(io.StringIO(text), dialect)
+        ]
+    except csv.Error as exc:
+        raise _Refused("file-corrupt", exc) from None
+    n = len(rows) * max((len(r) for r in rows), default=0)
+    if n > max_cells:
+        report.add(
+            _problem(path, "sheet-too-large", n, sheet=path.stem, expected=f"不超过 {max_cells} 个单元格")
+        )
+        return WorkbookData(path, "csv", [])
+    return WorkbookData(path, "csv", [SheetGrid(name=path.stem, rows=rows)])
+
+
+def _decode_csv(data: bytes) -> str | None:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        encodings: tuple[str, ...] = ("utf-16",)
+    elif b"\x00" in data:
+        return None  # binary, not text
+    else:
+        encodings = ("utf-8-sig", "gb18030")
+    for enc in encodings:
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def iter_input_files(paths: Sequence[Path], report: Report) -> list[Path]:
+    """Files as given plus input files found recursively in folders; sorted and unique.
+
+    Folders yield .xlsx/.xlsm/.xls/.csv files, skipping Excel '~$' lock files and
+    hidden dot files and folders. A missing path adds an 'input-not-found' problem.
+    """
+    found: set[Path] = set()
+    for p in map(Path, paths):
+        if p.is_dir():
+            for root, dirs, files in os.walk(p):
+                dirs[:] = [d for d in dirs if not d.startswith(".")]
+                found.update(
+                    Path(root) / f
+                    for f in files
+                    if not f.startswith(("~$", ".")) and f.lower().endswith(INPUT_EXTENSIONS)
+                )
+        elif p.exists():
+            found.add(p)
+        else:
+            report.add(_problem(p, "input-not-found", p, value=str(p), expected="存在的文件或文件夹"))
+    return sorted(found)
