@@ -61,6 +61,8 @@ def score(rubric: Rubric, inputs: Inputs, period: str | None = None, *, strict: 
         groups=tuple(groups),
         units=tuple(units),
         problems=tuple(report.problems),
-        inputs=tuple({"path": f.path, "sha256": f.sha256, "role": f.role, "layout": f.layout} for f in inputs.files),
+        inputs=tuple(
+            {"path": f.path, "sha256": f.sha256, "role": f.role, "layout": f.layout} for f in inputs.files
+        ),
         not_submitted=tuple(not_submitted),
     )

@@ -41,8 +41,13 @@ app = typer.Typer(
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="向标准输出打印机器可读的 JSON。")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="只输出错误（适合 cron）。")]
-SourceOpt = Annotated[list[str] | None, typer.Option("--source", help="评分表来源：名称=路径，如 onsite=现场考评.xlsx；可多次给出。")]
-PeriodOpt = Annotated[str | None, typer.Option("--period", help="考核期间：2022Q1、2022-03、2022H1 或 2022。")]
+SourceOpt = Annotated[
+    list[str] | None,
+    typer.Option("--source", help="评分表来源：名称=路径，如 onsite=现场考评.xlsx；可多次给出。"),
+]
+PeriodOpt = Annotated[
+    str | None, typer.Option("--period", help="考核期间：2022Q1、2022-03、2022H1 或 2022。")
+]
 LatestOpt = Annotated[bool, typer.Option("--latest", help="同一单位有两份回执时采用文件修改时间较新的一份。")]
 
 
@@ -109,11 +114,28 @@ def _check_paths(paths: list[Path], sources: dict[str, list[str]], console: Cons
 
 
 def _read_and_score(
-    rubric: Rubric, inputs: list[Path], sources: dict[str, list[str]], period: str | None, *, strict: bool, latest: bool, show_progress: bool, console: Console
+    rubric: Rubric,
+    inputs: list[Path],
+    sources: dict[str, list[str]],
+    period: str | None,
+    *,
+    strict: bool,
+    latest: bool,
+    show_progress: bool,
+    console: Console,
 ) -> Result:
-    total = len(iter_input_files(inputs, Report())) + sum(len(iter_input_files([Path(x) for x in v], Report())) for v in sources.values())
+    total = len(iter_input_files(inputs, Report())) + sum(
+        len(iter_input_files([Path(x) for x in v], Report())) for v in sources.values()
+    )
     if show_progress and total > 3:
-        with Progress(TextColumn("读取报表"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"), console=console, transient=True) as bar:
+        with Progress(
+            TextColumn("读取报表"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        ) as bar:
             task = bar.add_task("", total=total)
 
             def tick(path: Path) -> None:
@@ -148,7 +170,9 @@ def check(
         if loaded is not None and report.ok:
             groups = "、".join(f"{g.title}（满分 {loaded.scale_for(g.id)}）" for g in loaded.groups)
             n_items = len(loaded.all_items())
-            console.print(f"[green]✓ {loaded.title}：{len(loaded.sections)} 个一级指标，{n_items} 个评分项；分组 {groups}[/green]")
+            console.print(
+                f"[green]✓ {loaded.title}：{len(loaded.sections)} 个一级指标，{n_items} 个评分项；分组 {groups}[/green]"
+            )
     raise typer.Exit(EXIT_OK if loaded is not None and report.ok else EXIT_USAGE)
 
 
@@ -170,7 +194,16 @@ def validate(
     sources = _parse_sources(r, source, console)
     p = _period(r, period, console)
     _check_paths(inputs, sources, console)
-    result = _read_and_score(r, inputs, sources, p, strict=strict, latest=latest, show_progress=not (quiet or as_json), console=console)
+    result = _read_and_score(
+        r,
+        inputs,
+        sources,
+        p,
+        strict=strict,
+        latest=latest,
+        show_progress=not (quiet or as_json),
+        console=console,
+    )
     payload = validation_dict(result.problems)
     payload["not_submitted"] = list(result.not_submitted)
     if out is not None:
@@ -196,10 +229,20 @@ def score(
     inputs: Annotated[list[Path], typer.Argument(help="各单位回执（文件或文件夹）。")],
     source: SourceOpt = None,
     period: PeriodOpt = None,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="输出文件夹：results.json、validation.json、manifest.json。")] = None,
-    fmt: Annotated[str, typer.Option("--format", help="输出格式，逗号分隔：table,json（xlsx、html、docx 将在后续版本提供）。")] = "table,json",
+    out: Annotated[
+        Path | None,
+        typer.Option("-o", "--out", help="输出文件夹：results.json、validation.json、manifest.json。"),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", help="输出格式，逗号分隔：table,json（xlsx、html、docx 将在后续版本提供）。"
+        ),
+    ] = "table,json",
     letters: Annotated[bool, typer.Option("--letters", help="逐单位反馈单（尚未提供）。")] = False,
-    strict: Annotated[bool, typer.Option("--strict", help="缺失或无效的值一律视为错误，且不写出结果。")] = False,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="缺失或无效的值一律视为错误，且不写出结果。")
+    ] = False,
     latest: LatestOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -218,7 +261,16 @@ def score(
     sources = _parse_sources(r, source, console)
     p = _period(r, period, console)
     _check_paths(inputs, sources, console)
-    result = _read_and_score(r, inputs, sources, p, strict=strict, latest=latest, show_progress=not (quiet or as_json), console=console)
+    result = _read_and_score(
+        r,
+        inputs,
+        sources,
+        p,
+        strict=strict,
+        latest=latest,
+        show_progress=not (quiet or as_json),
+        console=console,
+    )
     code = _exit_code(result)
     if out is not None and not (strict and code != EXIT_OK):
         options = {"formats": formats, "strict": strict, "latest": latest, "sources": sorted(sources)}
@@ -261,7 +313,9 @@ def explain(
     sources = _parse_sources(r, source, console)
     p = _period(r, period, console)
     _check_paths(inputs, sources, console)
-    result = _read_and_score(r, inputs, sources, p, strict=False, latest=latest, show_progress=False, console=console)
+    result = _read_and_score(
+        r, inputs, sources, p, strict=False, latest=latest, show_progress=False, console=console
+    )
     m = UnitMatcher(r.units).match(unit)
     if m.unit is None:
         hint = f"；是不是：{'、'.join(m.suggestions)}" if m.suggestions else ""
@@ -280,7 +334,9 @@ def explain(
 
 
 def _not_yet(name: str, issue: str) -> None:
-    Console(stderr=True).print(f"[bold red]safescore {name} 尚未实现[/bold red]（{issue}）。目前可用：check、validate、score、explain。")
+    Console(stderr=True).print(
+        f"[bold red]safescore {name} 尚未实现[/bold red]（{issue}）。目前可用：check、validate、score、explain。"
+    )
     raise typer.Exit(EXIT_USAGE)
 
 

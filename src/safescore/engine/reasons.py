@@ -111,7 +111,9 @@ def deduction_reason(ri: ReasonInput) -> str:
         best = fmt(ri.params.get("best"))
         return f"{label}{fmt(ri.value)}，同组最优{best}，按比例得{fmt(ri.score)}分，扣{lost}分"
     if isinstance(rule, m.RankRule):
-        return f"{label}{fmt(ri.value)}，组内第{fmt(ri.params.get('rank'))}名，得{fmt(ri.score)}分，扣{lost}分"
+        return (
+            f"{label}{fmt(ri.value)}，组内第{fmt(ri.params.get('rank'))}名，得{fmt(ri.score)}分，扣{lost}分"
+        )
     if isinstance(rule, m.FormulaRule):
         return f"{t}：按公式计算得{fmt(ri.score)}分，扣{lost}分"
     return f"{t}：扣{lost}分"

@@ -86,7 +86,9 @@ class GroupScores:
 
 
 def _field_column(fd: m.FieldDef, vals: list[FieldValue | None]) -> tuple[Vec | None, np.ndarray]:
-    invalid = np.fromiter((v is not None and v.invalid is not None for v in vals), dtype=bool, count=len(vals))
+    invalid = np.fromiter(
+        (v is not None and v.invalid is not None for v in vals), dtype=bool, count=len(vals)
+    )
     raw = [None if v is None or v.invalid is not None else v.value for v in vals]
     na = np.fromiter((x is None for x in raw), dtype=bool, count=len(raw))
     if fd.type in ("int", "number", "percent"):
@@ -98,7 +100,9 @@ def _field_column(fd: m.FieldDef, vals: list[FieldValue | None]) -> tuple[Vec | 
     return None, invalid
 
 
-def build_env(rubric: m.Rubric, units: list[m.Unit], inputs: Inputs) -> tuple[dict[str, Vec], dict[str, np.ndarray]]:
+def build_env(
+    rubric: m.Rubric, units: list[m.Unit], inputs: Inputs
+) -> tuple[dict[str, Vec], dict[str, np.ndarray]]:
     """Columns for every field and target over ``units`` (missing values masked)."""
     env: dict[str, Vec] = {}
     invalid: dict[str, np.ndarray] = {}
@@ -115,7 +119,11 @@ def build_env(rubric: m.Rubric, units: list[m.Unit], inputs: Inputs) -> tuple[di
 
 
 def rule_refs(rule: m.Rule, rubric: m.Rubric) -> list[str]:
-    texts = [getattr(rule, k) for k in ("when", "count", "value", "expr") if isinstance(getattr(rule, k, None), str)]
+    texts = [
+        getattr(rule, k)
+        for k in ("when", "count", "value", "expr")
+        if isinstance(getattr(rule, k, None), str)
+    ]
     if isinstance(rule, m.TargetRule) and isinstance(rule.target, str):
         texts.append(rule.target)
     names: list[str] = []
@@ -141,7 +149,14 @@ def _assessed(item: m.Item, points: Decimal, units: list[m.Unit], rows: list[Sco
 
 
 def score_item(
-    item: m.Item, section: str, rubric: m.Rubric, gs_env: dict[str, Vec], invalid: dict[str, np.ndarray], units: list[m.Unit], inputs: Inputs, group: str
+    item: m.Item,
+    section: str,
+    rubric: m.Rubric,
+    gs_env: dict[str, Vec],
+    invalid: dict[str, np.ndarray],
+    units: list[m.Unit],
+    inputs: Inputs,
+    group: str,
 ) -> ItemCol:
     """Score one item for every unit of a group."""
     n = len(units)
@@ -186,9 +201,22 @@ def _sum_scores(cols: list[ItemCol], n: int, decimals: int) -> DecVec:
     return total
 
 
-def _adjust(block: m.Adjustments, name: str, rubric: m.Rubric, env: dict[str, Vec], invalid: dict[str, np.ndarray], units: list[m.Unit], inputs: Inputs, gid: str) -> tuple[list[ItemCol], DecVec]:
+def _adjust(
+    block: m.Adjustments,
+    name: str,
+    rubric: m.Rubric,
+    env: dict[str, Vec],
+    invalid: dict[str, np.ndarray],
+    units: list[m.Unit],
+    inputs: Inputs,
+    gid: str,
+) -> tuple[list[ItemCol], DecVec]:
     n = len(units)
-    cols = [score_item(it, name, rubric, env, invalid, units, inputs, gid) for it in block.items if it.groups is None or gid in it.groups]
+    cols = [
+        score_item(it, name, rubric, env, invalid, units, inputs, gid)
+        for it in block.items
+        if it.groups is None or gid in it.groups
+    ]
     total = _sum_scores(cols, n, rubric.decimals)
     if block.cap is not None:
         total = total.minimum(DecVec.const(block.cap, n))
@@ -211,7 +239,9 @@ def score_group(rubric: m.Rubric, group: m.Group, units: list[m.Unit], inputs: I
         weight = s.weight_for(gid)
         if weight is not None and raw_points:
             contrib_points = scale * weight
-            contrib = (DecVec.const(contrib_points, n) * raw / DecVec.const(raw_points, n)).round_half_up(rubric.decimals)
+            contrib = (DecVec.const(contrib_points, n) * raw / DecVec.const(raw_points, n)).round_half_up(
+                rubric.decimals
+            )
         else:
             contrib_points = raw_points
             contrib = raw
@@ -233,4 +263,18 @@ def score_group(rubric: m.Rubric, group: m.Group, units: list[m.Unit], inputs: I
             total = DecVec.const(0, n).round_half_up(rubric.decimals).where(hit, total)
         elif isinstance(v.effect, m.CapEffect):
             total = total.where(~hit, total.minimum(DecVec.const(v.effect.cap, n)))
-    return GroupScores(group, units, env, invalid, items, sections, bonus_items, penalty_items, bonus, penalty, total_before, total, vetoes)
+    return GroupScores(
+        group,
+        units,
+        env,
+        invalid,
+        items,
+        sections,
+        bonus_items,
+        penalty_items,
+        bonus,
+        penalty,
+        total_before,
+        total,
+        vetoes,
+    )

@@ -16,7 +16,19 @@ from safescore.inputs.clean import normalize_label
 from safescore.inputs.workbook import SheetGrid
 
 HEADER_SCAN_ROWS = 10
-UNIT_HEADERS = ("单位", "单位名称", "被考核单位", "填报单位", "考核单位", "被考评单位", "责任单位", "部门", "街道", "企业名称", "单位(企业)名称")
+UNIT_HEADERS = (
+    "单位",
+    "单位名称",
+    "被考核单位",
+    "填报单位",
+    "考核单位",
+    "被考评单位",
+    "责任单位",
+    "部门",
+    "街道",
+    "企业名称",
+    "单位(企业)名称",
+)
 UNIT_KEYS = frozenset(normalize_label(h) for h in UNIT_HEADERS)
 
 

@@ -43,7 +43,13 @@ def _is_form(wb: WorkbookData) -> bool:
 
 
 def read_returns(
-    rubric: Rubric, paths: Sequence[Path], units: list[Unit], report: Report, *, latest: bool = False, progress: Progress | None = None
+    rubric: Rubric,
+    paths: Sequence[Path],
+    units: list[Unit],
+    report: Report,
+    *,
+    latest: bool = False,
+    progress: Progress | None = None,
 ) -> tuple[dict[str, UnitReturn], list[InputFile]]:
     """Units' own returns from files and folders (table layout)."""
     matcher = UnitMatcher(units)
@@ -58,11 +64,33 @@ def read_returns(
         files.append(InputFile(str(path), _sha256(path), "return", "table"))
         if not any(looks_like_table(s, rubric) for s in wb.sheets):
             if _is_form(wb):
-                report.add(Problem("layout-not-supported", "这是逐项填报的表单格式（form）回执，本版本尚不能读取，请使用汇总表格式", file=str(path), expected="一行一个单位的汇总表"))
+                report.add(
+                    Problem(
+                        "layout-not-supported",
+                        "这是逐项填报的表单格式（form）回执，本版本尚不能读取，请使用汇总表格式",
+                        file=str(path),
+                        expected="一行一个单位的汇总表",
+                    )
+                )
             elif any(looks_like_scores(s) for s in wb.sheets):
-                report.add(Problem("scores-as-return", "这是评分表，请用 --source 名称=文件 指定它的来源（如 --source onsite=评分表.xlsx）", file=str(path)))
+                report.add(
+                    Problem(
+                        "scores-as-return",
+                        "这是评分表，请用 --source 名称=文件 指定它的来源（如 --source onsite=评分表.xlsx）",
+                        file=str(path),
+                    )
+                )
             else:
-                report.add(Problem("no-matching-sheet", "没有找到含单位名称列和考核字段列的工作表", file=str(path), expected="表头含 单位名称 及字段名称（如 " + "、".join(f.label for f in list(rubric.fields.values())[:3]) + "）"))
+                report.add(
+                    Problem(
+                        "no-matching-sheet",
+                        "没有找到含单位名称列和考核字段列的工作表",
+                        file=str(path),
+                        expected="表头含 单位名称 及字段名称（如 "
+                        + "、".join(f.label for f in list(rubric.fields.values())[:3])
+                        + "）",
+                    )
+                )
             continue
         modified = wb.modified if wb.modified is not None else path.stat().st_mtime
         for ret in read_table_workbook(wb, rubric, matcher, report):
@@ -75,18 +103,32 @@ def read_returns(
             if latest:
                 keep, drop = (ret, prev) if (ret.modified or 0) >= (prev.modified or 0) else (prev, ret)
                 returns[ret.unit] = keep
-                report.add(Problem("duplicate-return-resolved", f"{ret.unit} 有两份回执，按 --latest 采用较新的 {keep.pos}，舍弃 {drop.pos}", severity="info", unit=ret.unit, file=keep.pos.file if keep.pos else None))
+                report.add(
+                    Problem(
+                        "duplicate-return-resolved",
+                        f"{ret.unit} 有两份回执，按 --latest 采用较新的 {keep.pos}，舍弃 {drop.pos}",
+                        severity="info",
+                        unit=ret.unit,
+                        file=keep.pos.file if keep.pos else None,
+                    )
+                )
             else:
                 report.add(
                     Problem(
-                        "duplicate-return", f"{ret.unit} 有两份回执（{there} 与 {here}），只采用第一份；如需采用最新的一份请加 --latest",
-                        file=ret.pos.file if ret.pos else None, sheet=ret.pos.sheet if ret.pos else None, cell=ret.pos.cell if ret.pos else None, unit=ret.unit,
+                        "duplicate-return",
+                        f"{ret.unit} 有两份回执（{there} 与 {here}），只采用第一份；如需采用最新的一份请加 --latest",
+                        file=ret.pos.file if ret.pos else None,
+                        sheet=ret.pos.sheet if ret.pos else None,
+                        cell=ret.pos.cell if ret.pos else None,
+                        unit=ret.unit,
                     )
                 )
     return returns, files
 
 
-def resolve_targets(rubric: Rubric, units: list[Unit], report: Report, files: list[InputFile]) -> dict[str, dict[str, Decimal]]:
+def resolve_targets(
+    rubric: Rubric, units: list[Unit], report: Report, files: list[InputFile]
+) -> dict[str, dict[str, Decimal]]:
     """Per-unit target values: inline values, then the target table, then the default."""
     out: dict[str, dict[str, Decimal]] = {}
     matcher = UnitMatcher(units)
@@ -104,12 +146,23 @@ def resolve_targets(rubric: Rubric, units: list[Unit], report: Report, files: li
             else:
                 vals[u.name] = v
         if missing:
-            report.add(Problem("target-missing", f"目标值“{t.title}”缺少这些单位的值：{'、'.join(missing[:10])}", category="rubric", file=rubric.path, field=name, expected="在 values、目标值表或 default 中给出"))
+            report.add(
+                Problem(
+                    "target-missing",
+                    f"目标值“{t.title}”缺少这些单位的值：{'、'.join(missing[:10])}",
+                    category="rubric",
+                    file=rubric.path,
+                    field=name,
+                    expected="在 values、目标值表或 default 中给出",
+                )
+            )
         out[name] = vals
     return out
 
 
-def _read_target_table(path: Path, column: str, name: str, matcher: UnitMatcher, report: Report, files: list[InputFile]) -> dict[str, Decimal]:
+def _read_target_table(
+    path: Path, column: str, name: str, matcher: UnitMatcher, report: Report, files: list[InputFile]
+) -> dict[str, Decimal]:
     wb = read_workbook(path, report)
     if wb is None:
         return {}
@@ -127,17 +180,41 @@ def _read_target_table(path: Path, column: str, name: str, matcher: UnitMatcher,
                 continue
             m = matcher.match(raw)
             if m.unit is None:
-                report.add(Problem("unknown-unit", f"目标值表中的单位“{raw}”不在单位名单中", file=str(path), sheet=sheet.name, cell=cell_name(r, h.unit_col), value=str(raw), expected="、".join(m.suggestions) or None))
+                report.add(
+                    Problem(
+                        "unknown-unit",
+                        f"目标值表中的单位“{raw}”不在单位名单中",
+                        file=str(path),
+                        sheet=sheet.name,
+                        cell=cell_name(r, h.unit_col),
+                        value=str(raw),
+                        expected="、".join(m.suggestions) or None,
+                    )
+                )
                 continue
             try:
                 v = parse_number(sheet.value(r, col))
             except CleanError as exc:
-                report.add(Problem(exc.code, f"目标值表中 {m.unit.name} 的“{column}”无法使用", file=str(path), sheet=sheet.name, cell=cell_name(r, col), unit=m.unit.name, expected=exc.expected))
+                report.add(
+                    Problem(
+                        exc.code,
+                        f"目标值表中 {m.unit.name} 的“{column}”无法使用",
+                        file=str(path),
+                        sheet=sheet.name,
+                        cell=cell_name(r, col),
+                        unit=m.unit.name,
+                        expected=exc.expected,
+                    )
+                )
                 continue
             if v is not None:
                 vals[m.unit.name] = v
         return vals
-    report.add(Problem("missing-column", f"目标值表中没有“{column}”列（目标值 {name}）", file=str(path), expected=column))
+    report.add(
+        Problem(
+            "missing-column", f"目标值表中没有“{column}”列（目标值 {name}）", file=str(path), expected=column
+        )
+    )
     return {}
 
 
@@ -159,7 +236,9 @@ def read_inputs(
     """
     report = Report()
     registry = list(units if units is not None else rubric.units)
-    returns, files = read_returns(rubric, [Path(p) for p in paths], registry, report, latest=latest, progress=progress)
+    returns, files = read_returns(
+        rubric, [Path(p) for p in paths], registry, report, latest=latest, progress=progress
+    )
     inputs = Inputs(units=registry, returns=returns, files=files, report=report)
     matcher = UnitMatcher(registry)
     for name, spaths in (sources or {}).items():

@@ -61,12 +61,32 @@ def read_table_sheet(
         if raw_name is None or _text(raw_name) == "" or is_total_row(raw_name):
             if any(sheet.value(r, c) not in (None, "") for c in header.columns):
                 label = "合计行" if raw_name is not None and is_total_row(raw_name) else "单位名称为空的行"
-                report.add(Problem("row-skipped", f"跳过{label}（第{r + 1}行）", severity="info", file=fname, sheet=sheet.name, cell=unit_cell, value=_text(raw_name) or None))
+                report.add(
+                    Problem(
+                        "row-skipped",
+                        f"跳过{label}（第{r + 1}行）",
+                        severity="info",
+                        file=fname,
+                        sheet=sheet.name,
+                        cell=unit_cell,
+                        value=_text(raw_name) or None,
+                    )
+                )
             continue
         m = matcher.match(raw_name)
         if m.unit is None and all(sheet.value(r, c) in (None, "") for c in header.columns):
             # a note or signature line under the table (填报单位(盖章)…), not a unit
-            report.add(Problem("row-skipped", f"跳过没有数据的说明行（第{r + 1}行）", severity="info", file=fname, sheet=sheet.name, cell=unit_cell, value=_text(raw_name)[:60]))
+            report.add(
+                Problem(
+                    "row-skipped",
+                    f"跳过没有数据的说明行（第{r + 1}行）",
+                    severity="info",
+                    file=fname,
+                    sheet=sheet.name,
+                    cell=unit_cell,
+                    value=_text(raw_name)[:60],
+                )
+            )
             continue
         if m.unit is None:
             hint = f"，是不是：{'、'.join(m.suggestions)}？" if m.suggestions else ""
@@ -74,7 +94,10 @@ def read_table_sheet(
                 Problem(
                     "unknown-unit",
                     f"单位“{_text(raw_name)}”不在单位名单中{hint}",
-                    file=fname, sheet=sheet.name, cell=unit_cell, value=_text(raw_name),
+                    file=fname,
+                    sheet=sheet.name,
+                    cell=unit_cell,
+                    value=_text(raw_name),
                     expected="、".join(m.suggestions) if m.suggestions else "单位名单中的名称或简称",
                 )
             )
@@ -85,13 +108,27 @@ def read_table_sheet(
                 Problem(
                     "duplicate-unit",
                     f"{unit} 在同一张表中出现两次（{seen[unit]} 与 {unit_cell}），只采用第一行",
-                    file=fname, sheet=sheet.name, cell=unit_cell, unit=unit, value=_text(raw_name),
+                    file=fname,
+                    sheet=sheet.name,
+                    cell=unit_cell,
+                    unit=unit,
+                    value=_text(raw_name),
                 )
             )
             continue
         seen[unit] = unit_cell
         if r in sheet.hidden_rows:
-            report.add(Problem("hidden-row", f"{unit} 所在的第{r + 1}行被隐藏，仍按其数据计分", severity="warning", file=fname, sheet=sheet.name, cell=unit_cell, unit=unit))
+            report.add(
+                Problem(
+                    "hidden-row",
+                    f"{unit} 所在的第{r + 1}行被隐藏，仍按其数据计分",
+                    severity="warning",
+                    file=fname,
+                    sheet=sheet.name,
+                    cell=unit_cell,
+                    unit=unit,
+                )
+            )
         ret = UnitReturn(unit, pos=CellRef(fname, sheet.name, unit_cell))
         for c, fid in header.columns.items():
             ret.values[fid] = read_cell(sheet, r, c, fid, rubric.fields[fid], unit, fname, report)
@@ -100,7 +137,9 @@ def read_table_sheet(
     return out
 
 
-def read_cell(sheet: SheetGrid, r: int, c: int, fid: str, fd: FieldDef, unit: str, fname: str, report: Report) -> FieldValue:
+def read_cell(
+    sheet: SheetGrid, r: int, c: int, fid: str, fd: FieldDef, unit: str, fname: str, report: Report
+) -> FieldValue:
     """Clean one cell; a bad value becomes an invalid FieldValue plus an error problem."""
     pos = CellRef(fname, sheet.name, cell_name(r, c))
     raw = sheet.merged_value(r, c)
@@ -109,7 +148,12 @@ def read_cell(sheet: SheetGrid, r: int, c: int, fid: str, fd: FieldDef, unit: st
             Problem(
                 "formula-no-cache",
                 f"{unit} 的“{fd.label}”是公式但没有计算结果，请在 Excel 中打开并保存后重新报送",
-                file=fname, sheet=sheet.name, cell=pos.cell, unit=unit, field=fid, value=str(raw) if raw is not None else None,
+                file=fname,
+                sheet=sheet.name,
+                cell=pos.cell,
+                unit=unit,
+                field=fid,
+                value=str(raw) if raw is not None else None,
                 expected="已计算的数值（在 Excel/WPS 中保存一次）",
             )
         )
@@ -121,7 +165,13 @@ def read_cell(sheet: SheetGrid, r: int, c: int, fid: str, fd: FieldDef, unit: st
             Problem(
                 exc.code,
                 f"{unit} 的“{fd.label}”填写为“{_text(raw)}”，无法使用",
-                file=fname, sheet=sheet.name, cell=pos.cell, unit=unit, field=fid, value=_text(raw), expected=exc.expected,
+                file=fname,
+                sheet=sheet.name,
+                cell=pos.cell,
+                unit=unit,
+                field=fid,
+                value=_text(raw),
+                expected=exc.expected,
             )
         )
         return FieldValue(None, raw, pos, invalid=exc.code)
@@ -148,14 +198,21 @@ def check_cross_field(ret: UnitReturn, rubric: Rubric, report: Report) -> None:
                     Problem(
                         "out-of-range",
                         f"{ret.unit} 的“{fd.label}”（{fv.value}）{word}“{other_label}”（{other.value}）",
-                        file=fv.pos.file if fv.pos else None, sheet=fv.pos.sheet if fv.pos else None, cell=fv.pos.cell if fv.pos else None,
-                        unit=ret.unit, field=fid, value=str(fv.value), expected=f"{word.replace('不应', '不')}{other_label} {other.value}",
+                        file=fv.pos.file if fv.pos else None,
+                        sheet=fv.pos.sheet if fv.pos else None,
+                        cell=fv.pos.cell if fv.pos else None,
+                        unit=ret.unit,
+                        field=fid,
+                        value=str(fv.value),
+                        expected=f"{word.replace('不应', '不')}{other_label} {other.value}",
                     )
                 )
                 ret.values[fid] = FieldValue(None, fv.raw, fv.pos, invalid="out-of-range")
 
 
-def read_table_workbook(wb: WorkbookData, rubric: Rubric, matcher: UnitMatcher, report: Report) -> list[UnitReturn]:
+def read_table_workbook(
+    wb: WorkbookData, rubric: Rubric, matcher: UnitMatcher, report: Report
+) -> list[UnitReturn]:
     """All unit rows of every table-shaped sheet of a workbook; reports missing columns."""
     fname = str(wb.path)
     returns: list[UnitReturn] = []
@@ -165,14 +222,20 @@ def read_table_workbook(wb: WorkbookData, rubric: Rubric, matcher: UnitMatcher, 
             continue
         rows = read_table_sheet(sheet, header, wb.path, rubric, matcher, report)
         returns.extend(rows)
-        needed = _fields_needed(rubric, {matcher.match(r.unit).unit.group for r in rows if matcher.match(r.unit).unit})  # type: ignore[union-attr]
+        needed = _fields_needed(
+            rubric, {matcher.match(r.unit).unit.group for r in rows if matcher.match(r.unit).unit}
+        )  # type: ignore[union-attr]
         present = set(header.columns.values())
         for fid in sorted(needed - present):
             report.add(
                 Problem(
                     "missing-column",
                     f"工作表“{sheet.name}”缺少“{rubric.fields[fid].label}”列，相关指标按未填报计",
-                    file=fname, sheet=sheet.name, cell=cell_name(header.row, 0), field=fid, expected=rubric.fields[fid].label,
+                    file=fname,
+                    sheet=sheet.name,
+                    cell=cell_name(header.row, 0),
+                    field=fid,
+                    expected=rubric.fields[fid].label,
                 )
             )
     return returns

@@ -36,7 +36,11 @@ def validation_dict(problems: list[Problem] | tuple[Problem, ...]) -> dict[str, 
 def created_at() -> str:
     """Build time; SOURCE_DATE_EPOCH pins it so outputs are reproducible."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = dt.datetime.fromtimestamp(int(epoch), dt.UTC) if epoch else dt.datetime.now(dt.UTC).replace(microsecond=0)
+    when = (
+        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
+        if epoch
+        else dt.datetime.now(dt.UTC).replace(microsecond=0)
+    )
     return when.isoformat().replace("+00:00", "Z")
 
 

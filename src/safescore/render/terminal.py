@@ -60,11 +60,20 @@ def ranking_tables(console: Console, result: Result) -> None:
         table.add_column("较上期", justify="center")
         table.add_column("标记")
         for u in result.group_units(g.id):
-            table.add_row(str(u.rank), u.unit, f"{u.total:.{result.decimals}f}", u.grade or "—", _change(u), _marks(u, bottom_n))
+            table.add_row(
+                str(u.rank),
+                u.unit,
+                f"{u.total:.{result.decimals}f}",
+                u.grade or "—",
+                _change(u),
+                _marks(u, bottom_n),
+            )
         console.print(table)
 
 
-def problem_report(console: Console, problems: Sequence[Problem], *, limit: int = MAX_PROBLEM_ROWS, show_info: bool = False) -> None:
+def problem_report(
+    console: Console, problems: Sequence[Problem], *, limit: int = MAX_PROBLEM_ROWS, show_info: bool = False
+) -> None:
     """Grouped and counted problems, then the rows (most severe first)."""
     shown = [p for p in problems if show_info or p.severity != "info"]
     counts = Counter(p.severity for p in problems)
@@ -75,7 +84,13 @@ def problem_report(console: Console, problems: Sequence[Problem], *, limit: int 
     console.print(f"[bold]数据校验：[/bold]{summary}")
     by_code = Counter((p.severity, p.code) for p in shown)
     if by_code:
-        console.print("  " + "；".join(f"{code} ×{n}" for (_, code), n in sorted(by_code.items(), key=lambda kv: (_rank(kv[0][0]), -kv[1]))))
+        console.print(
+            "  "
+            + "；".join(
+                f"{code} ×{n}"
+                for (_, code), n in sorted(by_code.items(), key=lambda kv: (_rank(kv[0][0]), -kv[1]))
+            )
+        )
     order = sorted(shown, key=lambda p: (_rank(p.severity), p.file or "", p.sheet or "", p.cell or ""))
     if not order:
         return
@@ -84,7 +99,11 @@ def problem_report(console: Console, problems: Sequence[Problem], *, limit: int 
     table.add_column("位置", overflow="fold", max_width=36)
     table.add_column("说明", overflow="fold")
     for p in order[:limit]:
-        where = " ".join(x for x in (Path(p.file).name if p.file else "", f"[{p.sheet}]" if p.sheet else "", p.cell or "") if x)
+        where = " ".join(
+            x
+            for x in (Path(p.file).name if p.file else "", f"[{p.sheet}]" if p.sheet else "", p.cell or "")
+            if x
+        )
         if p.line is not None:
             where = f"{Path(p.file).name if p.file else ''}:{p.line}" + (f":{p.column}" if p.column else "")
         text = Text(p.message)
@@ -118,7 +137,10 @@ def unit_account(console: Console, result: Result, u: UnitResult, item_id: str |
     for it in u.items:
         if item_id is not None and it.id != item_id:
             continue
-        cells = "；".join(f"{i.label}={i.raw if i.raw is not None else '空'} @{i.sheet or ''}!{i.cell or '?'}" for i in it.inputs)
+        cells = "；".join(
+            f"{i.label}={i.raw if i.raw is not None else '空'} @{i.sheet or ''}!{i.cell or '?'}"
+            for i in it.inputs
+        )
         src = it.source.name
         if it.source.cell:
             src += f" {it.source.sheet or ''}!{it.source.cell}"

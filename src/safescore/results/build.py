@@ -107,12 +107,22 @@ class _Builder:
             rows = col.assessed.rows[i]
             value: Any = col.assessed.total.decimal_at(i)
             first = rows[0].pos if rows else None
-            source = SourceRef(col.item.source, first.file if first else None, first.sheet if first else None, first.cell if first else None)
+            source = SourceRef(
+                col.item.source,
+                first.file if first else None,
+                first.sheet if first else None,
+                first.cell if first else None,
+            )
             evidence = tuple(r.evidence for r in rows if r.evidence)
         else:
             value = _value_at(col.out.value if col.out else None, i)
             first_cell = next((u for u in used if u.file), None)
-            source = SourceRef("return", first_cell.file if first_cell else None, first_cell.sheet if first_cell else None, first_cell.cell if first_cell else None)
+            source = SourceRef(
+                "return",
+                first_cell.file if first_cell else None,
+                first_cell.sheet if first_cell else None,
+                first_cell.cell if first_cell else None,
+            )
         if kind == "section":
             lost = (points or Decimal(0)) - score
         else:
@@ -135,7 +145,9 @@ class _Builder:
             evidence=evidence,
         )
 
-    def reason(self, col: ItemCol, i: int, status: str, score: Decimal, lost: Decimal, value: Any, kind: str) -> str:
+    def reason(
+        self, col: ItemCol, i: int, status: str, score: Decimal, lost: Decimal, value: Any, kind: str
+    ) -> str:
         if col.assessed is not None:
             rows = col.assessed.rows[i]
             texts = [r.reason for r in rows if r.reason]
@@ -143,12 +155,22 @@ class _Builder:
                 return status_reason("unscored", [])
             joined = "；".join(texts)
             if status == "out-of-range":
-                joined = (joined + "；" if joined else "") + f"评分合计{fmt(value)}超出0至{fmt(col.points)}分，已按边界计"
+                joined = (
+                    joined + "；" if joined else ""
+                ) + f"评分合计{fmt(value)}超出0至{fmt(col.points)}分，已按边界计"
             if kind == "section" and lost and not joined:
-                joined = f"{self.r.sources[col.item.source].title}扣{fmt(lost)}分" if col.item.source in self.r.sources else f"扣{fmt(lost)}分"
+                joined = (
+                    f"{self.r.sources[col.item.source].title}扣{fmt(lost)}分"
+                    if col.item.source in self.r.sources
+                    else f"扣{fmt(lost)}分"
+                )
             return joined
         if status in ("missing", "invalid"):
-            labels = [self.r.fields[f].label if f in self.r.fields else self.r.targets[f].title for f in col.refs if self._bad(f, i)]
+            labels = [
+                self.r.fields[f].label if f in self.r.fields else self.r.targets[f].title
+                for f in col.refs
+                if self._bad(f, i)
+            ]
             return status_reason(status, labels)
         if status == "no-value":
             return status_reason(status, [])
@@ -156,7 +178,17 @@ class _Builder:
         assert out is not None
         params = {k: v.decimal_at(i) for k, v in out.params.items()}
         flags = {k: bool(v[i]) for k, v in out.flags.items()}
-        ri = ReasonInput(col.item, self.unit_word(col), value, score, lost, col.points, params, flags, self.value_label(col))
+        ri = ReasonInput(
+            col.item,
+            self.unit_word(col),
+            value,
+            score,
+            lost,
+            col.points,
+            params,
+            flags,
+            self.value_label(col),
+        )
         if kind == "section":
             return deduction_reason(ri) if lost > 0 else ""
         if score > 0:
@@ -203,13 +235,29 @@ class _Builder:
         n = gs.n
         totals = gs.total.to_decimals()
         totals_before = gs.total_before.to_decimals()
-        tie_cols = [next(sc.score for sc in gs.sections if sc.section.id == t) for t in r.tiebreak if any(sc.section.id == t for sc in gs.sections)]
+        tie_cols = [
+            next(sc.score for sc in gs.sections if sc.section.id == t)
+            for t in r.tiebreak
+            if any(sc.section.id == t for sc in gs.sections)
+        ]
         tie_vals = [c.to_decimals() for c in tie_cols]
         keys = [(_d(totals[i]), *(_d(tv[i]) for tv in tie_vals)) for i in range(n)]
         ranks = competition_ranks(keys)
         failed = [any(vc.hit[i] and vc.veto.effect == "fail" for vc in gs.vetoes) for i in range(n)]
-        max_grade = [next((vc.veto.effect.max_grade for vc in gs.vetoes if vc.hit[i] and isinstance(vc.veto.effect, m.MaxGradeEffect)), None) for i in range(n)]
-        grades = assign_grades(r.grades_for(gs.group.id), [_d(t) for t in totals], ranks, failed, max_grade, r.quota_ties)
+        max_grade = [
+            next(
+                (
+                    vc.veto.effect.max_grade
+                    for vc in gs.vetoes
+                    if vc.hit[i] and isinstance(vc.veto.effect, m.MaxGradeEffect)
+                ),
+                None,
+            )
+            for i in range(n)
+        ]
+        grades = assign_grades(
+            r.grades_for(gs.group.id), [_d(t) for t in totals], ranks, failed, max_grade, r.quota_ties
+        )
         call = gs.group.callout
         top_idx, bottom_idx = callouts(ranks, call.top if call else None, call.bottom if call else None)
         top_set, bottom_set = set(top_idx), set(bottom_idx)
@@ -222,11 +270,26 @@ class _Builder:
             items += [self.item_score(c, i, u.name, "bonus") for c in gs.bonus_items]
             items += [self.item_score(c, i, u.name, "penalty") for c in gs.penalty_items]
             self.problems_for_unit(i, u.name, submitted, gs.items + gs.bonus_items + gs.penalty_items)
-            sections = tuple(SectionScore(sc.section.id, sc.section.title, sc.points, _d(sv[i]), _d(rv[i]), sc.weight) for sc, sv, rv in section_vals)
-            vetoes = tuple(VetoHit(vc.veto.id, vc.veto.title, _effect_text(vc.veto.effect)) for vc in gs.vetoes if vc.hit[i])
+            sections = tuple(
+                SectionScore(sc.section.id, sc.section.title, sc.points, _d(sv[i]), _d(rv[i]), sc.weight)
+                for sc, sv, rv in section_vals
+            )
+            vetoes = tuple(
+                VetoHit(vc.veto.id, vc.veto.title, _effect_text(vc.veto.effect))
+                for vc in gs.vetoes
+                if vc.hit[i]
+            )
             for vc in gs.vetoes:
                 if vc.undetermined[i] and submitted:
-                    self.report.add(Problem("veto-undetermined", f"{u.name}：一票否决条件“{vc.veto.title}”所需数据缺失，无法判断", severity="warning", category="scoring", unit=u.name))
+                    self.report.add(
+                        Problem(
+                            "veto-undetermined",
+                            f"{u.name}：一票否决条件“{vc.veto.title}”所需数据缺失，无法判断",
+                            severity="warning",
+                            category="scoring",
+                            unit=u.name,
+                        )
+                    )
             marks = tuple(x for x, idx in (("top", top_set), ("bottom", bottom_set)) if i in idx)
             units.append(
                 UnitResult(
@@ -255,8 +318,13 @@ class _Builder:
                         Problem(
                             "score-out-of-range",
                             f"{gs.units[i].name} 的指标 {col.item.id} 评分合计 {fmt(col.assessed.total.decimal_at(i))} 超出 0 至 {fmt(col.points)} 分",
-                            file=first.file, sheet=first.sheet, cell=first.cell, unit=gs.units[i].name, field=col.item.id,
-                            value=fmt(col.assessed.total.decimal_at(i)), expected=f"0 至 {fmt(col.points)}",
+                            file=first.file,
+                            sheet=first.sheet,
+                            cell=first.cell,
+                            unit=gs.units[i].name,
+                            field=col.item.id,
+                            value=fmt(col.assessed.total.decimal_at(i)),
+                            expected=f"0 至 {fmt(col.points)}",
                         )
                     )
         order = sorted(range(n), key=lambda i: (ranks[i], gs.units[i].name))
@@ -272,6 +340,8 @@ class _Builder:
         return group, units
 
 
-def build_group(rubric: m.Rubric, gs: GroupScores, inputs: Inputs, report: Report, strict: bool = False) -> tuple[GroupResult, list[UnitResult]]:
+def build_group(
+    rubric: m.Rubric, gs: GroupScores, inputs: Inputs, report: Report, strict: bool = False
+) -> tuple[GroupResult, list[UnitResult]]:
     """Rank, grade and call out one group; produce its unit results."""
     return _Builder(rubric, gs, inputs, report, strict).build()

@@ -40,7 +40,9 @@ def assign_grades(
                 out[i] = grade.name
             remaining = []
             break
-        eligible = [i for i in remaining if (grade.min is None or totals[i] >= grade.min) and gi >= floor_index[i]]
+        eligible = [
+            i for i in remaining if (grade.min is None or totals[i] >= grade.min) and gi >= floor_index[i]
+        ]
         if grade.quota is not None:
             slots = math.floor(grade.quota * n)
             eligible.sort(key=lambda i: ranks[i])

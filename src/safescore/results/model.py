@@ -60,7 +60,9 @@ class InputUsed:
     cell: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        raw = self.raw if isinstance(self.raw, str | int | float | bool) or self.raw is None else str(self.raw)
+        raw = (
+            self.raw if isinstance(self.raw, str | int | float | bool) or self.raw is None else str(self.raw)
+        )
         return {
             "field": self.field,
             "label": self.label,

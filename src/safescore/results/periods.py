@@ -30,4 +30,4 @@ def check_period(label: str, expected_kind: str) -> str | None:
     if kind == expected_kind:
         return None
     example = PATTERNS[expected_kind][1]
-    return f"期间“{label}”不是本规则要求的{ {'quarter': '季度', 'month': '月度', 'half': '半年', 'year': '年度'}[expected_kind]}期间，应写作如 {example}"
+    return f"期间“{label}”不是本规则要求的{ {'quarter': '季度', 'month': '月度', 'half': '半年', 'year': '年度'}[expected_kind] }期间，应写作如 {example}"

@@ -47,10 +47,21 @@ class _Checker:
         self.used_fields: set[str] = set()
         self.groups = set(rubric.group_ids())
 
-    def add(self, code: str, msg: str, loc: tuple[Any, ...], severity: str = "error", expected: str | None = None) -> None:
+    def add(
+        self, code: str, msg: str, loc: tuple[Any, ...], severity: str = "error", expected: str | None = None
+    ) -> None:
         line, col = self.pos.find(loc)
         self.report.add(
-            Problem(code, msg, severity=severity, category="rubric", file=self.fname, line=line, column=col, expected=expected)  # type: ignore[arg-type]
+            Problem(
+                code,
+                msg,
+                severity=severity,
+                category="rubric",
+                file=self.fname,
+                line=line,
+                column=col,
+                expected=expected,
+            )  # type: ignore[arg-type]
         )
 
     def kind_of(self, name: str) -> Kind | None:
@@ -96,7 +107,12 @@ class _Checker:
         names: dict[str, str] = {}
         for i, u in enumerate(self.r.units):
             if u.group not in self.groups:
-                self.add("unknown-group", f"单位 {u.name} 的分组 {u.group} 未定义", ("units", i, "group"), expected="、".join(self.groups))
+                self.add(
+                    "unknown-group",
+                    f"单位 {u.name} 的分组 {u.group} 未定义",
+                    ("units", i, "group"),
+                    expected="、".join(self.groups),
+                )
             for n in (u.name, *u.aliases):
                 key = normalize_name(n)
                 if key in names and names[key] != u.name:
@@ -113,7 +129,9 @@ class _Checker:
                 v = getattr(f, key)
                 if isinstance(v, str):
                     if v not in self.r.fields:
-                        self.add("unknown-field", f"字段 {name} 的 {key} 引用了未知字段 {v}", ("fields", name, key))
+                        self.add(
+                            "unknown-field", f"字段 {name} 的 {key} 引用了未知字段 {v}", ("fields", name, key)
+                        )
                     else:
                         self.used_fields.add(v)
 
@@ -150,7 +168,12 @@ class _Checker:
             self.check_group_totals(gid)
         for i, t in enumerate(self.r.tiebreak):
             if t not in section_ids:
-                self.add("unknown-section", f"tiebreak 中的一级指标 {t} 未定义", ("tiebreak", i), expected="、".join(section_ids))
+                self.add(
+                    "unknown-section",
+                    f"tiebreak 中的一级指标 {t} 未定义",
+                    ("tiebreak", i),
+                    expected="、".join(section_ids),
+                )
 
     def check_group_totals(self, gid: str) -> None:
         secs = [(i, s) for i, s in enumerate(self.r.sections) if s.applies_to(gid) and s.items_for(gid)]
@@ -169,7 +192,11 @@ class _Checker:
                     continue
                 p = it.points_for(gid)
                 if p is None:
-                    self.add("item-no-points", f"指标 {it.id} 没有给出分组 {gid} 的分值", ("sections", si, "items", ii))
+                    self.add(
+                        "item-no-points",
+                        f"指标 {it.id} 没有给出分组 {gid} 的分值",
+                        ("sections", si, "items", ii),
+                    )
                     continue
                 item_sum += p
             declared = s.declared_points_for(gid)
@@ -194,11 +221,21 @@ class _Checker:
         rule = it.rule
         rloc = (*loc, "rule")
         if it.source != "return" and it.source not in self.r.sources:
-            self.add("unknown-source", f"指标 {it.id} 的来源 {it.source} 未在 sources 中声明", (*loc, "source"))
+            self.add(
+                "unknown-source", f"指标 {it.id} 的来源 {it.source} 未在 sources 中声明", (*loc, "source")
+            )
         if rule.kind == ASSESSOR_KIND and it.source == "return":
-            self.add("score-needs-source", f"指标 {it.id} 使用 kind: score，需要指定评分来源 source（如 onsite）", (*loc, "source"))
+            self.add(
+                "score-needs-source",
+                f"指标 {it.id} 使用 kind: score，需要指定评分来源 source（如 onsite）",
+                (*loc, "source"),
+            )
         if rule.kind != ASSESSOR_KIND and it.source != "return":
-            self.add("source-needs-score", f"指标 {it.id} 来自评分表 {it.source}，只能使用 kind: score", (*loc, "rule", "kind"))
+            self.add(
+                "source-needs-score",
+                f"指标 {it.id} 来自评分表 {it.source}，只能使用 kind: score",
+                (*loc, "rule", "kind"),
+            )
         needs_points = in_section or rule.kind not in ("per",)
         if needs_points and it.points is None:
             self.add("item-no-points", f"指标 {it.id} 缺少分值 points", loc)
@@ -226,7 +263,12 @@ class _Checker:
                 keys = {"?"}
             bad = keys - REASON_KEYS
             if bad:
-                self.add("reason-template", f"扣分说明模板中的 {{{'}、{'.join(sorted(bad))}}} 无法识别", (*loc, "reason"), expected="可用：" + "、".join(sorted(REASON_KEYS)))
+                self.add(
+                    "reason-template",
+                    f"扣分说明模板中的 {{{'}、{'.join(sorted(bad))}}} 无法识别",
+                    (*loc, "reason"),
+                    expected="可用：" + "、".join(sorted(REASON_KEYS)),
+                )
 
     def check_bands(self, it: m.Item, rule: m.BandsRule, loc: tuple[Any, ...]) -> None:
         bounded = [(i, b) for i, b in enumerate(rule.bands) if b.min is not None or b.max is not None]
@@ -235,21 +277,36 @@ class _Checker:
             pts = [it.points_for(g) for g in self.r.group_ids() if it.applies_to(g)]
             top = max((p for p in pts if p is not None), default=None)
             if b.score < 0 or (top is not None and b.score > top):
-                self.add("band-score-range", f"分档得分 {b.score} 超出 0 到 {top} 的范围", (*loc, "bands", i, "score"))
+                self.add(
+                    "band-score-range",
+                    f"分档得分 {b.score} 超出 0 到 {top} 的范围",
+                    (*loc, "bands", i, "score"),
+                )
             if b.min is not None and b.max is not None and b.min > b.max:
                 self.add("band-empty", f"分档下限 {b.min} 大于上限 {b.max}", (*loc, "bands", i))
         inf = Decimal("Infinity")
-        spans = [(b.min if b.min is not None else -inf, b.max if b.max is not None else inf, i) for i, b in bounded]
+        spans = [
+            (b.min if b.min is not None else -inf, b.max if b.max is not None else inf, i) for i, b in bounded
+        ]
         for k, (lo2, hi2, i2) in enumerate(spans):
             for lo1, hi1, i1 in spans[:k]:
                 if lo1 <= lo2 and hi2 <= hi1:
                     # first match wins, so a band inside an earlier one can never apply
-                    self.add("band-unreachable", f"第{i2 + 1}档完全落在第{i1 + 1}档之内，永远不会被采用", (*loc, "bands", i2))
+                    self.add(
+                        "band-unreachable",
+                        f"第{i2 + 1}档完全落在第{i1 + 1}档之内，永远不会被采用",
+                        (*loc, "bands", i2),
+                    )
                     break
                 overlap = max(lo1, lo2) <= min(hi1, hi2)
                 nested = lo2 <= lo1 and hi1 <= hi2
                 if overlap and not nested:
-                    self.add("band-overlap", f"第{i1 + 1}档与第{i2 + 1}档部分重叠，重叠部分按第{i1 + 1}档计", (*loc, "bands", i2), "warning")
+                    self.add(
+                        "band-overlap",
+                        f"第{i1 + 1}档与第{i2 + 1}档部分重叠，重叠部分按第{i1 + 1}档计",
+                        (*loc, "bands", i2),
+                        "warning",
+                    )
         if not has_default and spans:
             merged: list[list[Decimal]] = []
             for lo, hi, _ in sorted(spans):
@@ -260,7 +317,12 @@ class _Checker:
             for (_, hi1), (lo2, _) in itertools.pairwise(merged):
                 # max 59 / min 60 leaves no gap for whole-number values
                 if not (lo2 - hi1 == 1 and hi1 == hi1.to_integral_value()):
-                    self.add("band-gap", f"分档在 {hi1} 与 {lo2} 之间有空档，落在其中的值不得分", (*loc, "bands"), "warning")
+                    self.add(
+                        "band-gap",
+                        f"分档在 {hi1} 与 {lo2} 之间有空档，落在其中的值不得分",
+                        (*loc, "bands"),
+                        "warning",
+                    )
 
     def check_adjustments(self) -> None:
         for key in ("bonus", "penalty"):
@@ -283,7 +345,12 @@ class _Checker:
             if mins != sorted(mins, reverse=True):
                 self.add("grades-order", "等次应从高到低排列（min 递减）", base)
             if grades and grades[-1].min is not None:
-                self.add("grades-no-floor", f"最低等次 {grades[-1].name} 带有 min：低于它的单位也将被评为该等次", (*base, len(grades) - 1), "warning")
+                self.add(
+                    "grades-no-floor",
+                    f"最低等次 {grades[-1].name} 带有 min：低于它的单位也将被评为该等次",
+                    (*base, len(grades) - 1),
+                    "warning",
+                )
             for gi, g in enumerate(grades):
                 if g.quota is None:
                     continue
@@ -300,7 +367,11 @@ class _Checker:
             self.expr(v.when, "bool", ("veto", vi, "when"))
             self._group_list(v.groups, ("veto", vi, "groups"))
             if isinstance(v.effect, m.MaxGradeEffect) and v.effect.max_grade not in grade_names:
-                self.add("unknown-grade", f"一票否决 {v.id} 的 max_grade {v.effect.max_grade} 不是已定义的等次", ("veto", vi, "effect"))
+                self.add(
+                    "unknown-grade",
+                    f"一票否决 {v.id} 的 max_grade {v.effect.max_grade} 不是已定义的等次",
+                    ("veto", vi, "effect"),
+                )
         if self.r.veto and not grade_names and any(v.effect == "fail" for v in self.r.veto):
             self.add("veto-needs-grades", "effect: fail 需要定义等次 grades", ("veto",))
 
@@ -309,21 +380,37 @@ class _Checker:
         for name, t in self.r.targets.items():
             for unit in t.values:
                 if known and unit not in known:
-                    self.add("unknown-unit", f"目标值 {name} 中的单位 {unit} 不在单位名单中", ("targets", name, "values"))
+                    self.add(
+                        "unknown-unit",
+                        f"目标值 {name} 中的单位 {unit} 不在单位名单中",
+                        ("targets", name, "values"),
+                    )
             if t.table:
                 table = Path(self.r.path or ".").parent / t.table
                 if not table.exists():
-                    self.add("target-table-missing", f"目标值表 {t.table} 不存在（路径相对于规则文件）", ("targets", name, "table"))
+                    self.add(
+                        "target-table-missing",
+                        f"目标值表 {t.table} 不存在（路径相对于规则文件）",
+                        ("targets", name, "table"),
+                    )
                 continue  # per-unit completeness is checked when the table is read
             if t.default is None:
                 missing = [u for u in known if u not in t.values]
                 if missing:
-                    self.add("target-missing", f"目标值 {name} 缺少这些单位的值且没有 default：{'、'.join(sorted(missing)[:5])}", ("targets", name))
+                    self.add(
+                        "target-missing",
+                        f"目标值 {name} 缺少这些单位的值且没有 default：{'、'.join(sorted(missing)[:5])}",
+                        ("targets", name),
+                    )
 
     def check_unsupported(self) -> None:
         for key in ("records", "derive", "warnings", "ladders"):
             if getattr(self.r, key):
-                self.add("feature-not-supported", f"{key}（台账、派生字段、预警、阶梯）尚未实现，规则文件暂不能使用它", (key,))
+                self.add(
+                    "feature-not-supported",
+                    f"{key}（台账、派生字段、预警、阶梯）尚未实现，规则文件暂不能使用它",
+                    (key,),
+                )
 
 
 def check_rubric(path: Path, report: Report) -> m.Rubric | None:

@@ -301,7 +301,9 @@ def _eval(node: Node, env: Mapping[str, Vec], n: int) -> Vec:
     if isinstance(node, Bin):
         a, b = _eval(node.left, env, n), _eval(node.right, env, n)
         assert isinstance(a, DecVec) and isinstance(b, DecVec)
-        return {"+": DecVec.__add__, "-": DecVec.__sub__, "*": DecVec.__mul__, "/": DecVec.__truediv__}[node.op](a, b)
+        return {"+": DecVec.__add__, "-": DecVec.__sub__, "*": DecVec.__mul__, "/": DecVec.__truediv__}[
+            node.op
+        ](a, b)
     if isinstance(node, Compare):
         vals = [_eval(x, env, n) for x in node.operands]
         out = np.ones(n, dtype=bool)
@@ -331,7 +333,9 @@ def _compare(a: Vec, b: Vec, op: str) -> np.ndarray:
     return eq if op == "==" else ~eq
 
 
-def _kleene(op: str, a: np.ndarray, an: np.ndarray, b: np.ndarray, bn: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _kleene(
+    op: str, a: np.ndarray, an: np.ndarray, b: np.ndarray, bn: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     # a known True decides `or`; a known False decides `and`, whatever the other side is
     if op == "and":
         false_known = (~a & ~an) | (~b & ~bn)

@@ -58,7 +58,9 @@ def _plain(node: Any, budget: list[int]) -> Any:
     """Convert ruamel's containers to plain Python values (floats kept exact later)."""
     budget[0] -= 1
     if budget[0] < 0:
-        raise RubricError(Problem("rubric-too-large", "规则文件展开后过大（可能含有别名炸弹）", category="rubric"))
+        raise RubricError(
+            Problem("rubric-too-large", "规则文件展开后过大（可能含有别名炸弹）", category="rubric")
+        )
     if isinstance(node, dict):
         return {str(k) if not isinstance(k, str | int) else k: _plain(v, budget) for k, v in node.items()}
     if isinstance(node, list):
@@ -157,7 +159,11 @@ def _message(err: dict[str, Any]) -> tuple[str, str, str | None]:
         tag = err.get("ctx", {}).get("tag", "")
         close = difflib.get_close_matches(str(tag), m.RULE_KINDS, n=1, cutoff=0.5)
         hint = f"，是不是 {close[0]}？" if close else ""
-        return "rubric-unknown-rule", f"未知的规则类型 kind: {tag}{hint}", "kind 可用：" + "、".join(m.RULE_KINDS)
+        return (
+            "rubric-unknown-rule",
+            f"未知的规则类型 kind: {tag}{hint}",
+            "kind 可用：" + "、".join(m.RULE_KINDS),
+        )
     if typ == "union_tag_not_found":
         return "rubric-missing-key", f"{dotted}：规则缺少 kind", "kind 可用：" + "、".join(m.RULE_KINDS)
     if typ == "missing":
@@ -167,7 +173,11 @@ def _message(err: dict[str, Any]) -> tuple[str, str, str | None]:
         return "rubric-bad-value", f"{key} 的值 {err.get('input')!r} 不可用", f"可用：{exp}"
     if typ == "string_pattern_mismatch":
         pat = err.get("ctx", {}).get("pattern", "")
-        return "rubric-bad-value", f"{key} 的值 {err.get('input')!r} 格式不对", f"需匹配 {pat}（字母、数字、下划线）"
+        return (
+            "rubric-bad-value",
+            f"{key} 的值 {err.get('input')!r} 格式不对",
+            f"需匹配 {pat}（字母、数字、下划线）",
+        )
     text = _TYPE_TEXT.get(typ)
     if text:
         return "rubric-bad-value", f"{key}：{text}（得到 {err.get('input')!r}）", text
@@ -190,7 +200,11 @@ def read_yaml(path: Path, report: Report) -> tuple[Any, Positions] | None:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        report.add(Problem("rubric-unreadable", f"无法读取规则文件：{exc.strerror or exc}", category="rubric", file=fname))
+        report.add(
+            Problem(
+                "rubric-unreadable", f"无法读取规则文件：{exc.strerror or exc}", category="rubric", file=fname
+            )
+        )
         return None
     if len(raw) > MAX_RUBRIC_BYTES:
         report.add(Problem("rubric-too-large", "规则文件过大", category="rubric", file=fname))
@@ -198,7 +212,11 @@ def read_yaml(path: Path, report: Report) -> tuple[Any, Positions] | None:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        report.add(Problem("rubric-encoding", "规则文件不是 UTF-8 编码", category="rubric", file=fname, expected="UTF-8"))
+        report.add(
+            Problem(
+                "rubric-encoding", "规则文件不是 UTF-8 编码", category="rubric", file=fname, expected="UTF-8"
+            )
+        )
         return None
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
@@ -221,7 +239,15 @@ def read_yaml(path: Path, report: Report) -> tuple[Any, Positions] | None:
         report.add(Problem("rubric-yaml-syntax", f"YAML 语法错误：{exc}", category="rubric", file=fname))
         return None
     if not isinstance(data, dict):
-        report.add(Problem("rubric-not-mapping", "规则文件顶层应为映射（rubric: …, sections: …）", category="rubric", file=fname, line=1))
+        report.add(
+            Problem(
+                "rubric-not-mapping",
+                "规则文件顶层应为映射（rubric: …, sections: …）",
+                category="rubric",
+                file=fname,
+                line=1,
+            )
+        )
         return None
     return data, Positions(data)
 
@@ -246,7 +272,9 @@ def parse_rubric(path: Path, report: Report) -> tuple[m.Rubric, Positions] | Non
         for err in _dedupe_union_errors(exc.errors()):
             code, msg, expected = _message(err)
             line, col = positions.find(err["loc"])
-            report.add(Problem(code, msg, category="rubric", file=fname, line=line, column=col, expected=expected))
+            report.add(
+                Problem(code, msg, category="rubric", file=fname, line=line, column=col, expected=expected)
+            )
         return None
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     rubric = rubric.model_copy(update={"path": str(path.resolve()), "sha256": digest})

@@ -204,7 +204,19 @@ Rule = Annotated[
     Field(discriminator="kind"),
 ]
 
-RULE_KINDS = ("check", "deduct", "rate", "target", "bands", "linear", "relative", "rank", "score", "formula", "per")
+RULE_KINDS = (
+    "check",
+    "deduct",
+    "rate",
+    "target",
+    "bands",
+    "linear",
+    "relative",
+    "rank",
+    "score",
+    "formula",
+    "per",
+)
 
 
 class Item(Model):
