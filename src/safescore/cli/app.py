@@ -19,7 +19,7 @@ from safescore import __version__
 from safescore.api import score as score_api
 from safescore.inputs.read import read_inputs
 from safescore.inputs.workbook import iter_input_files
-from safescore.problems import Problem, Report
+from safescore.problems import InputReadError, Problem, Report, SafescoreError
 from safescore.render.jsonout import validation_dict, write_outputs
 from safescore.render.terminal import problem_report, ranking_tables, unit_account
 from safescore.results.model import Result
@@ -67,7 +67,7 @@ def _load(rubric_path: Path, console: Console, as_json: bool, quiet: bool) -> Ru
         if as_json:
             _emit_json({"ok": False, **validation_dict(report.problems)})
         if not quiet or not as_json:
-            problem_report(console, report.problems)
+            problem_report(console, report.problems, title="规则检查")
             console.print(f"[bold red]规则文件 {rubric_path} 有错误，未进行评分。[/bold red]")
         raise typer.Exit(EXIT_USAGE)
     return rubric
@@ -166,7 +166,7 @@ def check(
     if as_json:
         _emit_json({"ok": loaded is not None and report.ok, **validation_dict(report.problems)})
     elif not quiet or not report.ok:
-        problem_report(console, report.problems)
+        problem_report(console, report.problems, title="规则检查")
         if loaded is not None and report.ok:
             groups = "、".join(f"{g.title}（满分 {loaded.scale_for(g.id)}）" for g in loaded.groups)
             n_items = len(loaded.all_items())
@@ -383,9 +383,25 @@ def _root(version: Annotated[bool, typer.Option("--version", help="显示版本�
         raise typer.Exit(EXIT_OK)
 
 
+EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in safescore, not a user mistake
+
+
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: user mistakes never show a traceback."""
+    import os
+
+    try:
+        app(standalone_mode=True)
+    except SafescoreError as exc:
+        Console(stderr=True).print("[bold red]" + "；".join(p.message for p in exc.problems) + "[/bold red]")
+        sys.exit(EXIT_IO if isinstance(exc, InputReadError) else EXIT_USAGE)
+    except Exception as exc:
+        if os.environ.get("SAFESCORE_DEBUG"):
+            raise
+        Console(stderr=True).print(
+            f"[bold red]safescore 内部错误：{exc!r}[/bold red]（这是程序缺陷，请报告；设置 SAFESCORE_DEBUG=1 可查看详情）"
+        )
+        sys.exit(EXIT_INTERNAL)
 
 
 def _problem_rows(problems: list[Problem]) -> list[dict[str, Any]]:

@@ -8,14 +8,14 @@ therefore measured here before calamine is asked for a sheet.
 
 XML is parsed with expat whose DTD handlers raise, the same technique as
 defusedxml (forbid_dtd): entity bombs and external entities are refused, never
-expanded. Every part also gets a prolog check before calamine reads it.
+expanded. Parts only calamine reads get a prolog check first.
 """
 
 from __future__ import annotations
 
 import re
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import IO
@@ -88,10 +88,12 @@ def prolog_is_unsafe(stream: IO[bytes], limit: int = _PROLOG_LIMIT) -> bool:
         return buf.startswith(b"<!", pos)
 
 
-def first_unsafe_part(zf: zipfile.ZipFile) -> str | None:
-    """Name of the first XML part whose prolog declares a DOCTYPE/ENTITY, else None."""
+def first_unsafe_part(zf: zipfile.ZipFile, skip: Collection[str] = ()) -> str | None:
+    """Name of the first XML part (not in ``skip``) whose prolog declares a DOCTYPE/ENTITY."""
     for info in zf.infolist():
-        if info.filename.lower().endswith((".xml", ".rels", ".vml")) and not info.is_dir():
+        if info.filename in skip or info.is_dir():
+            continue
+        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
             with zf.open(info) as fh:
                 if prolog_is_unsafe(fh):
                     return info.filename

@@ -120,9 +120,9 @@ def cell_name(r: int, c: int) -> str:
 class _Refused(Exception):
     """Internal: the whole file is refused with this code."""
 
-    def __init__(self, code: str, detail: object = "", expected: str | None = None):
+    def __init__(self, code: str, detail: object = "", expected: str | None = None, sheet: str | None = None):
         super().__init__(code)
-        self.code, self.detail, self.expected = code, str(detail)[:300], expected
+        self.code, self.detail, self.expected, self.sheet = code, str(detail)[:300], expected, sheet
 
 
 def _problem(
@@ -140,7 +140,9 @@ def read_workbook(
     try:
         return _read(path, report, max_unzipped_bytes, max_cells)
     except _Refused as r:
-        report.add(_problem(path, r.code, r.detail, value=r.detail or None, expected=r.expected))
+        report.add(
+            _problem(path, r.code, r.detail, value=r.detail or None, expected=r.expected, sheet=r.sheet)
+        )
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # pyo3's PanicException derives from BaseException
@@ -216,16 +218,22 @@ def _read_zip(path: Path, max_bytes: int, max_cells: int, report: Report) -> Wor
 def _read_package(
     path: Path, zf: zipfile.ZipFile, kind: Kind, names: set[str], max_cells: int, report: Report
 ) -> WorkbookData:
-    # Any DOCTYPE refuses the whole file before anything else reads it; the parts
-    # parsed here also refuse DTDs themselves, wherever one hides.
-    unsafe = xs.first_unsafe_part(zf)
-    if unsafe:
-        raise _Refused("xml-unsafe", unsafe, "不含 DOCTYPE 的标准工作簿")
     if kind == "xlsx":
         parts, modified = xs.sheet_parts(zf), xs.core_modified(zf)
+        own = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/core.xml", *parts.values()}
     else:
         ods = xs.scan_ods(zf.read("content.xml")) if "content.xml" in names else {}
-        parts, modified = {}, None
+        parts, modified, own = {}, None, {"content.xml"}
+        # calamine loads every ODS table when it opens the file: one oversized
+        # table (repeat attributes make that cheap) refuses the whole file.
+        for sheet, info in ods.items():
+            if info.n_cells > max_cells:
+                raise _Refused("sheet-too-large", info.n_cells, f"不超过 {max_cells} 个单元格", sheet=sheet)
+    # Parts parsed here refuse DTDs themselves (a worksheet's refusal refuses the
+    # file); every other XML part gets a prolog check before calamine reads it.
+    unsafe = xs.first_unsafe_part(zf, skip=own)
+    if unsafe:
+        raise _Refused("xml-unsafe", unsafe, "不含 DOCTYPE 的标准工作簿")
 
     def scan(sheet: str) -> xs.SheetScan | None:
         if kind == "ods":
@@ -289,19 +297,13 @@ def _read_sheet(
         # calamine allocates the whole rectangle up front (and aborts the process
         # if it cannot), so the XML's own extents are checked before asking it.
         if info is not None and info.n_cells > max_cells:
-            report.add(
-                _problem(
-                    path, "sheet-too-large", info.n_cells, sheet=name, expected=f"不超过 {max_cells} 个单元格"
-                )
-            )
+            report.add(_too_large(path, name, info.n_cells, max_cells))
             return None
         sheet = wb.get_sheet_by_name(name)
         end = sheet.end
         padded = (end[0] + 1) * (end[1] + 1) if end is not None else 0  # the grid is padded from A1
         if padded > max_cells:
-            report.add(
-                _problem(path, "sheet-too-large", padded, sheet=name, expected=f"不超过 {max_cells} 个单元格")
-            )
+            report.add(_too_large(path, name, padded, max_cells))
             return None
         raw = sheet.to_python(skip_empty_area=False) if end is not None else []
         merged_raw = sheet.merged_cell_ranges
@@ -326,6 +328,12 @@ def _read_sheet(
         hidden_rows=set(info.hidden_rows) if info else set(),
         hidden=meta.visible != pc.SheetVisibleEnum.Visible,
         uncached_formulas=set(info.uncached) if info else set(),
+    )
+
+
+def _too_large(path: Path, sheet: str, n: int, limit: int) -> Problem:
+    return _problem(
+        path, "sheet-too-large", n, sheet=sheet, value=str(n), expected=f"不超过 {limit} 个单元格"
     )
 
 
@@ -356,9 +364,7 @@ def _read_text(path: Path, size: int, max_bytes: int, max_cells: int, report: Re
         raise _Refused("file-corrupt", exc) from None
     n = len(rows) * max((len(r) for r in rows), default=0)
     if n > max_cells:
-        report.add(
-            _problem(path, "sheet-too-large", n, sheet=path.stem, expected=f"不超过 {max_cells} 个单元格")
-        )
+        report.add(_too_large(path, path.stem, n, max_cells))
         return WorkbookData(path, "csv", [])
     return WorkbookData(path, "csv", [SheetGrid(name=path.stem, rows=rows)])
 

@@ -72,16 +72,21 @@ def ranking_tables(console: Console, result: Result) -> None:
 
 
 def problem_report(
-    console: Console, problems: Sequence[Problem], *, limit: int = MAX_PROBLEM_ROWS, show_info: bool = False
+    console: Console,
+    problems: Sequence[Problem],
+    *,
+    limit: int = MAX_PROBLEM_ROWS,
+    show_info: bool = False,
+    title: str = "数据校验",
 ) -> None:
     """Grouped and counted problems, then the rows (most severe first)."""
     shown = [p for p in problems if show_info or p.severity != "info"]
     counts = Counter(p.severity for p in problems)
     summary = "，".join(f"{SEVERITY_LABEL[s]} {counts.get(s, 0)} 条" for s in ("error", "warning", "info"))
     if not problems:
-        console.print("[green]数据校验：未发现问题[/green]")
+        console.print(f"[green]{title}：未发现问题[/green]")
         return
-    console.print(f"[bold]数据校验：[/bold]{summary}")
+    console.print(f"[bold]{title}：[/bold]{summary}")
     by_code = Counter((p.severity, p.code) for p in shown)
     if by_code:
         console.print(

@@ -229,7 +229,7 @@ def read_yaml(path: Path, report: Report) -> tuple[Any, Positions] | None:
         msg = str(exc.problem or exc.context or "YAML 语法错误")
         if "duplicate key" in msg:
             code, text_msg = "rubric-duplicate-key", f"键重复：{msg}"
-        elif "\t" in msg or "tab" in msg.lower():
+        elif "\\t" in msg or "\t" in msg:
             code, text_msg = "rubric-yaml-syntax", "YAML 不允许用 Tab 缩进，请改用空格"
         else:
             code, text_msg = "rubric-yaml-syntax", f"YAML 语法错误：{msg}"
