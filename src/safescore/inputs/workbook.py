@@ -25,14 +25,8 @@ from safescore.problems import Problem, Report, Severity
 Kind = Literal["xlsx", "xls", "csv", "ods"]
 
 INPUT_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv")
-_EXT_KIND: dict[str, Kind] = {
-    ".xlsx": "xlsx",
-    ".xlsm": "xlsx",
-    ".xltx": "xlsx",
-    ".xltm": "xlsx",
-    ".xls": "xls",
-}
-_EXT_KIND |= {".csv": "csv", ".ods": "ods"}
+_EXT_KIND: dict[str, Kind] = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xltx": "xlsx", ".xltm": "xlsx"}
+_EXT_KIND |= {".xls": "xls", ".csv": "csv", ".ods": "ods"}
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 # Compound-file directory names are UTF-16LE; a password-protected .xlsx is an
@@ -172,10 +166,18 @@ def _read(path: Path, report: Report, max_bytes: int, max_cells: int) -> Workboo
         data = _read_text(path, size, max_bytes, max_cells, report)
     ext = path.suffix.lower()
     if _EXT_KIND.get(ext) != data.kind:
+        detail, expected = ext or "（无）", f".{data.kind}"
         report.add(
-            _problem(path, "extension-mismatch", ext or "（无）", severity="warning", kind=data.kind,
-                     value=ext, expected=f".{data.kind}")
-        )  # fmt: skip
+            _problem(
+                path,
+                "extension-mismatch",
+                detail,
+                severity="warning",
+                kind=data.kind,
+                value=ext,
+                expected=expected,
+            )
+        )
     return data
 
 
@@ -218,11 +220,12 @@ def _read_zip(path: Path, max_bytes: int, max_cells: int, report: Report) -> Wor
 def _read_package(
     path: Path, zf: zipfile.ZipFile, kind: Kind, names: set[str], max_cells: int, report: Report
 ) -> WorkbookData:
+    ods: dict[str, xs.SheetScan] = {}
     if kind == "xlsx":
         parts, modified = xs.sheet_parts(zf), xs.core_modified(zf)
         own = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/core.xml", *parts.values()}
     else:
-        ods = xs.scan_ods(zf.read("content.xml")) if "content.xml" in names else {}
+        ods = xs.scan_ods(zf.read("content.xml")) if "content.xml" in names else ods
         parts, modified, own = {}, None, {"content.xml"}
         # calamine loads every ODS table when it opens the file: one oversized
         # table (repeat attributes make that cheap) refuses the whole file.
@@ -239,7 +242,10 @@ def _read_package(
         if kind == "ods":
             return ods.get(sheet)
         part = parts.get(sheet)
-        return xs.scan_sheet(zf.read(part)) if part in names else None
+        if part not in names:
+            # Never let calamine read a sheet whose size was not checked first.
+            raise LookupError(f"找不到工作表的 XML 部件 {part}")
+        return xs.scan_sheet(zf.read(part))
 
     return WorkbookData(path, kind, _read_calamine(path, max_cells, report, scan), modified)
 
