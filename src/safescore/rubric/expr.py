@@ -24,7 +24,7 @@ import numpy as np
 from safescore.engine.decvec import DecVec
 
 MAX_LENGTH = 2000
-MAX_DEPTH = 60
+MAX_DEPTH = 400  # a flat sum nests one level per term; Python's own limit is ~1000 frames
 FUNCTIONS = {"min": (2, None), "max": (2, None), "abs": (1, 1), "round": (1, 2), "if_": (3, 3)}
 
 Kind = Literal["num", "bool", "str"]
@@ -135,19 +135,31 @@ def parse(text: str) -> Expr:
     if len(text) > MAX_LENGTH:
         raise ExprError(f"表达式过长（超过 {MAX_LENGTH} 个字符）", 0, "expr-too-long")
     src = text.strip()
+    lead = len(text) - len(text.lstrip())
     if not src:
         raise ExprError("表达式为空", 0)
     try:
         tree = ast.parse(src, mode="eval")
     except SyntaxError as exc:
-        col = max((exc.offset or 1) - 1, 0)
+        col = max((exc.offset or 1) - 1, 0) + lead
         hint = "；比较相等请用 ==" if "=" in src and "==" not in src else ""
         raise ExprError(f"表达式语法错误：{exc.msg}{hint}", col) from None
     except (RecursionError, MemoryError, ValueError):
         raise ExprError("表达式嵌套过深", 0, "expr-too-deep") from None
     names: set[str] = set()
-    root = _convert(tree.body, src, names, 0)
+    try:
+        root = _convert(tree.body, src, names, 0)
+    except ExprError as exc:
+        # ast reports UTF-8 byte offsets; users count characters (Chinese strings are 3 bytes each)
+        exc.col = _char_col(src, exc.col) + lead
+        raise
+    except RecursionError:
+        raise ExprError("表达式嵌套过深", 0, "expr-too-deep") from None
     return Expr(src, root, frozenset(names))
+
+
+def _char_col(src: str, byte_col: int) -> int:
+    return len(src.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
 
 def _convert(node: ast.AST, src: str, names: set[str], depth: int) -> Node:
