@@ -66,6 +66,11 @@ class ItemMatcher:
         return difflib.get_close_matches(normalize_text(raw), names, n=3, cutoff=0.3)
 
 
+def _verbatim(v: object) -> str:
+    """Assessors' words are quoted in bulletins as written: only the ends are trimmed."""
+    return str(v).strip()
+
+
 def source_items(rubric: Rubric, source: str) -> list[Item]:
     return [it for it in rubric.all_items() if it.source == source]
 
@@ -116,12 +121,12 @@ def _read_row(
     raw_item = sheet.merged_value(r, cols["item"])
     raw_value = sheet.value(r, cols["value"])
     reason = (
-        normalize_text(sheet.value(r, cols["reason"]))
+        _verbatim(sheet.value(r, cols["reason"]))
         if "reason" in cols and sheet.value(r, cols["reason"]) is not None
         else ""
     )
     evidence = (
-        normalize_text(sheet.value(r, cols["evidence"]))
+        _verbatim(sheet.value(r, cols["evidence"]))
         if "evidence" in cols and sheet.value(r, cols["evidence"]) is not None
         else ""
     )

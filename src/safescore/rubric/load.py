@@ -83,12 +83,10 @@ def _fields_of(model_cls: type[BaseModel]) -> list[str]:
     return out
 
 
-def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
-    """Best guess of the model a loc points into (for key suggestions)."""
+def _model_at(loc: Sequence[Any]) -> type[BaseModel]:
+    """The model that holds the last key of ``loc`` (for "did you mean" hints)."""
     path = [k for k in loc if isinstance(k, str)]
-    if not path:
-        return m.Rubric
-    last = path[-1]
+    containers = path[:-1]
     table: dict[str, type[BaseModel]] = {
         "groups": m.Group,
         "units": m.Unit,
@@ -102,6 +100,8 @@ def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
         "penalty": m.Adjustments,
         "annual": m.Annual,
         "callout": m.Callout,
+        "bands": m.Band,
+        "self_check": m.SelfCheck,
     }
     rules = {
         "check": m.CheckRule,
@@ -116,14 +116,16 @@ def _model_at(loc: Sequence[Any]) -> type[BaseModel] | None:
         "formula": m.FormulaRule,
         "per": m.PerRule,
     }
-    if len(path) >= 2 and path[-2] == "rule" and last in rules:
-        return rules[last]
-    if len(path) >= 3 and path[-3] == "rule" and path[-2] in rules:
-        return rules[path[-2]]
-    for k in reversed(path[:-1]):
+    # pydantic puts the rule kind (the union tag) right after 'rule'
+    if len(containers) >= 2 and containers[-2] == "rule" and containers[-1] in rules:
+        return rules[containers[-1]]
+    for i in range(len(containers) - 1, -1, -1):
+        k = containers[i]
+        if k in ("fields", "targets") and i == len(containers) - 2:
+            continue  # 'fields.<id>' : the id is a dict key, the model is one level up
         if k in table:
             return table[k]
-    return table.get(last, m.Rubric)
+    return m.Rubric
 
 
 _TYPE_TEXT = {
@@ -150,7 +152,7 @@ def _message(err: dict[str, Any]) -> tuple[str, str, str | None]:
     key = next((k for k in reversed(loc) if isinstance(k, str)), "")
     dotted = ".".join(str(k) for k in loc)
     if typ == "extra_forbidden":
-        model_cls = _model_at(loc[:-1]) or m.Rubric
+        model_cls = _model_at(loc)
         allowed = _fields_of(model_cls)
         close = difflib.get_close_matches(str(key), allowed, n=1, cutoff=0.5)
         hint = f"，是不是 {close[0]}？" if close else ""

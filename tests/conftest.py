@@ -1,0 +1,54 @@
+"""Shared fixtures: the Gangcheng sample data (generated once) and an in-process CLI runner."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from safescore.cli.app import app
+
+ROOT = Path(__file__).resolve().parent.parent
+GANGCHENG_PERIOD = "2022Q1"
+
+RunCli = Callable[..., tuple[int, str, str]]
+
+
+@pytest.fixture(scope="session")
+def gangcheng_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder with returns-2022Q1.xlsx and onsite-2022Q1.xlsx from the shipped generator."""
+    out = tmp_path_factory.mktemp("gangcheng")
+    subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "examples" / "gangcheng" / "make_data.py"),
+            "--out",
+            str(out),
+            "--period",
+            GANGCHENG_PERIOD,
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+@pytest.fixture
+def run_cli() -> RunCli:
+    """Invoke the typer app in-process; returns (exit_code, stdout, stderr).
+
+    A crash inside a command is re-raised, so it can never pass for exit code 1.
+    """
+    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
+
+    def run(*args: object) -> tuple[int, str, str]:
+        result = runner.invoke(app, [str(a) for a in args])
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        return result.exit_code, result.stdout, result.stderr
+
+    return run
