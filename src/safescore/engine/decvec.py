@@ -8,25 +8,25 @@ exact. Mantissas live in ``int64`` while every intermediate provably fits
 integers (``object`` arrays) otherwise, so results are always exact; the fast
 path is just the common one.
 
-Division is the only inexact operation, as in :mod:`decimal`: the quotient is
-carried to ``DIV_PLACES`` decimal places with half-even rounding (Decimal's
-default context carries 28 significant digits with half-even). Scores are
-rounded half-up to the rubric's ``decimals`` afterwards, so the two agree unless
-an exact quotient lies within 1e-12 of a rounding boundary without being on it,
-which cannot happen for denominators below 10**9. The property tests compare
-this type against plain :class:`~decimal.Decimal` arithmetic.
+Division is exact too: a quotient carries a per-element denominator ``d``
+(``value = m / (d * 10**e)``), reduced by the gcd after each operation, so
+``23 / 24 * 3`` is exactly 2.875 and rounds half-up to 2.88. Columns that never
+divide keep ``d = None`` and stay on the plain integer path. Rounding
+(:meth:`DecVec.round_half_up`) is where a rational becomes a decimal again.
+The property tests compare this type against :class:`fractions.Fraction` and
+plain :class:`~decimal.Decimal` arithmetic.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import Decimal, localcontext
+from fractions import Fraction
 
 import numpy as np
 
 LIMIT = 1 << 62  # headroom so a sum of two in-range mantissas still fits int64
-DIV_PLACES = 12
 
 
 def _maxabs(m: np.ndarray) -> int:
@@ -70,6 +70,7 @@ class DecVec:
     m: np.ndarray
     e: int
     na: np.ndarray
+    d: np.ndarray | None = None  # positive denominators after a division; None means 1
 
     # -- construction ---------------------------------------------------------
     @classmethod
@@ -107,19 +108,41 @@ class DecVec:
 
     # -- conversion -------------------------------------------------------------
     def decimal_at(self, i: int) -> Decimal | None:
+        """The exact value (a rational shown to 28 digits) or None if missing."""
         if self.na[i]:
             return None
+        if self.d is not None and int(self.d[i]) != 1:
+            with localcontext() as ctx:
+                ctx.prec = 28
+                return Decimal(int(self.m[i])) / (Decimal(int(self.d[i])) * (Decimal(10) ** self.e))
         return Decimal(f"{int(self.m[i])}E-{self.e}") if self.e else Decimal(int(self.m[i]))
+
+    def fraction_at(self, i: int) -> Fraction | None:
+        if self.na[i]:
+            return None
+        den = (int(self.d[i]) if self.d is not None else 1) * 10**self.e
+        return Fraction(int(self.m[i]), den)
 
     def to_decimals(self) -> list[Decimal | None]:
         return [self.decimal_at(i) for i in range(len(self))]
 
     def to_float(self) -> np.ndarray:
         """Floats for plotting/sorting only; never for scoring."""
-        return self.m.astype(float) / (10**self.e)
+        den = self.d.astype(float) if self.d is not None else 1.0
+        return self.m.astype(float) / den / (10**self.e)
+
+    def sort_keys(self) -> np.ndarray:
+        """Exactly ordered keys: the mantissas, or Fractions when there are denominators."""
+        if self.d is None:
+            return self.m
+        return np.array([Fraction(int(m), int(d)) for m, d in zip(self.m, self.d, strict=True)], dtype=object)
 
     # -- internal helpers -----------------------------------------------------
+    def _dens(self) -> np.ndarray:
+        return self.d if self.d is not None else np.ones(len(self.m), dtype=np.int64)
+
     def _aligned(self, other: DecVec) -> tuple[np.ndarray, np.ndarray, int]:
+        """Mantissas at a common exponent (denominators untouched)."""
         e = max(self.e, other.e)
         a = _scale(self.m, e - self.e)
         b = _scale(other.m, e - other.e)
@@ -143,48 +166,62 @@ class DecVec:
             e -= 1
         if e > 0 and len(m) == 0:
             e = 0
-        return DecVec(m, e, self.na)
+        return DecVec(m, e, self.na, self.d)
 
     # -- arithmetic ------------------------------------------------------------
-    def __add__(self, other: DecVec) -> DecVec:
+    def _addsub(self, other: DecVec, sign: int) -> DecVec:
+        na = self.na | other.na
+        if self.d is None and other.d is None:
+            a, b, e = self._aligned(other)
+            return DecVec(a + b if sign > 0 else a - b, e, na)
         a, b, e = self._aligned(other)
-        return DecVec(a + b, e, self.na | other.na)
+        da, db = self._dens(), other._dens()
+        left, right = _mul(a, db), _mul(b, da)
+        left, right = _common(left, right)
+        if left.dtype != object and _maxabs(left) + _maxabs(right) >= LIMIT:
+            left, right = _obj(left), _obj(right)
+        num = left + right if sign > 0 else left - right
+        return _reduced(num, _mul(da, db), e, na)
+
+    def __add__(self, other: DecVec) -> DecVec:
+        return self._addsub(other, 1)
 
     def __sub__(self, other: DecVec) -> DecVec:
-        a, b, e = self._aligned(other)
-        return DecVec(a - b, e, self.na | other.na)
+        return self._addsub(other, -1)
 
     def __neg__(self) -> DecVec:
-        return DecVec(-self.m, self.e, self.na)
+        return DecVec(-self.m, self.e, self.na, self.d)
 
     def __abs__(self) -> DecVec:
-        return DecVec(np.abs(self.m), self.e, self.na)
+        return DecVec(np.abs(self.m), self.e, self.na, self.d)
 
     def __mul__(self, other: DecVec) -> DecVec:
-        a, b = _common(self.m, other.m)
-        if a.dtype != object and _maxabs(a) * _maxabs(b) >= LIMIT:
-            a, b = _obj(a), _obj(b)
-        out = DecVec(a * b, self.e + other.e, self.na | other.na)
-        return out.trimmed() if out.e > 6 else out
+        na = self.na | other.na
+        m = _mul(self.m, other.m)
+        if self.d is None and other.d is None:
+            out = DecVec(m, self.e + other.e, na)
+            return out.trimmed() if out.e > 6 else out
+        return _reduced(m, _mul(self._dens(), other._dens()), self.e + other.e, na).trimmed()
 
     def __truediv__(self, other: DecVec) -> DecVec:
-        q_places = max(DIV_PLACES, self.e, other.e)
-        num = _scale(self.m, q_places + other.e - self.e)
-        den = other.m
-        zero = den == 0
+        """Exact quotient; dividing by zero gives a missing value ("no value")."""
+        zero = other.m == 0
         na = self.na | other.na | zero
-        num, den = _common(num, np.where(zero, 1, den) if den.dtype != object else _obj_where(zero, 1, den))
-        sign = np.sign(num) * np.sign(den)
-        n, d = np.abs(num), np.abs(den)
-        q, r = n // d, n % d
-        twice = r * 2
-        up = (twice > d) | ((twice == d) & (q % 2 == 1))
-        m = sign * (q + up.astype(np.int64 if q.dtype != object else object))
-        return DecVec(self._clean(m, na), q_places, na).trimmed()
+        mb = np.where(zero, 1, other.m) if other.m.dtype != object else _obj_where(zero, 1, other.m)
+        sign = np.sign(mb)
+        # a/b = ma*db*10^eb / (da*|mb|*10^ea)
+        num = _mul(_scale(self.m, other.e), other._dens())
+        num = _mul(num, sign if sign.dtype == num.dtype else sign.astype(num.dtype))
+        den = _mul(self._dens(), np.abs(mb))
+        num = self._clean(num, na)
+        return _reduced(num, den, self.e, na).trimmed()
 
     # -- comparison (returns plain bool arrays; callers combine the masks) ----
     def cmp(self, other: DecVec, op: str) -> np.ndarray:
         a, b, _ = self._aligned(other)
+        if self.d is not None or other.d is not None:
+            # denominators are positive, so cross-multiplying keeps the order
+            a, b = _common(_mul(a, other._dens()), _mul(b, self._dens()))
         if op == "<":
             r = a < b
         elif op == "<=":
@@ -207,7 +244,16 @@ class DecVec:
             m = np.array([x if c else y for c, x, y in zip(cond, a, b, strict=True)], dtype=object)
         else:
             m = np.where(cond, a, b)
-        return DecVec(m, e, np.where(cond, self.na, other.na))
+        d = None
+        if self.d is not None or other.d is not None:
+            da, db = _common(self._dens(), other._dens())
+            d = (
+                np.array([x if c else y for c, x, y in zip(cond, da, db, strict=True)], dtype=object)
+                if da.dtype == object
+                else np.where(cond, da, db)
+            )
+            m, d = _common(m, d)
+        return DecVec(m, e, np.where(cond, self.na, other.na), d)
 
     def minimum(self, other: DecVec) -> DecVec:
         return self.where(self.cmp(other, "<="), other).with_na(self.na | other.na)
@@ -219,31 +265,62 @@ class DecVec:
         return self.maximum(lo).minimum(hi)
 
     def with_na(self, na: np.ndarray) -> DecVec:
-        return DecVec(self._clean(self.m, na), self.e, na)
+        return DecVec(self._clean(self.m, na), self.e, na, self.d)
 
     def fill(self, value: Decimal | int, mask: np.ndarray) -> DecVec:
         """Set ``value`` (not missing) where mask is true."""
         c = DecVec.const(value, len(self))
         out = c.where(mask, self)
-        return DecVec(out.m, out.e, np.where(mask, False, self.na))
+        return DecVec(out.m, out.e, np.where(mask, False, self.na), out.d)
 
     def round_half_up(self, places: int) -> DecVec:
         """Round to ``places`` decimals, halves away from zero (四舍五入)."""
-        if self.e <= places:
+        if self.d is None and self.e <= places:
             return DecVec(_scale(self.m, places - self.e), places, self.na)
-        f = 10 ** (self.e - places)
-        m = self.m
-        if m.dtype != object and (f >= LIMIT or _maxabs(m) + f >= LIMIT):
-            m = _obj(m)
-        sign = np.sign(m)
-        q = (np.abs(m) + f // 2) // f
+        if self.e <= places:
+            num, den = _scale(self.m, places - self.e), self.d
+        else:
+            num, den = self.m, _scale(self._dens(), self.e - places)
+        assert den is not None
+        num, den = _common(num, den)
+        sign = np.sign(num)
+        twice = _mul(
+            np.abs(num),
+            np.full(len(num), 2, dtype=num.dtype)
+            if num.dtype != object
+            else np.array([2] * len(num), dtype=object),
+        )
+        twice, den = _common(twice, den)
+        if twice.dtype != object and _maxabs(twice) + _maxabs(den) >= LIMIT:
+            twice, den = _obj(twice), _obj(den)
+        q = (twice + den) // (den * 2)
         return DecVec(sign * q, places, self.na)
 
     def sum(self) -> Decimal:
-        """Exact sum of the non-missing values."""
+        """Exact sum of the non-missing values (rounded columns only)."""
+        assert self.d is None, "sum() is for rounded columns"
         vals = self.m[~self.na]
         total = sum(int(x) for x in vals) if vals.dtype == object else int(vals.sum(dtype=object))
         return Decimal(f"{total}E-{self.e}") if self.e else Decimal(total)
+
+
+def _mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Elementwise product that moves to Python ints when int64 could overflow."""
+    a, b = _common(a, b)
+    if a.dtype != object and _maxabs(a) * _maxabs(b) >= LIMIT:
+        a, b = _obj(a), _obj(b)
+    return a * b
+
+
+def _reduced(num: np.ndarray, den: np.ndarray, e: int, na: np.ndarray) -> DecVec:
+    """num / (den * 10**e) in lowest terms; drops the denominators when all are 1."""
+    num, den = _common(num, den)
+    g = np.gcd(num, den)
+    g = np.where(g == 0, 1, g) if g.dtype != object else _obj_where(g == 0, 1, g)
+    num, den = num // g, den // g
+    if not (den != 1).any():
+        return DecVec(num, e, na)
+    return DecVec(num, e, na, den)
 
 
 def _obj_where(cond: np.ndarray, a: int, b: np.ndarray) -> np.ndarray:

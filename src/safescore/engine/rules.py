@@ -136,12 +136,16 @@ def rule_linear(r: m.LinearRule, ctx: RuleCtx) -> RuleOut:
 
 
 def _best(v: DecVec, how: str) -> DecVec | None:
-    valid = ~v.na
-    if not valid.any():
+    """The group's best value, broadcast (exact, also for quotients)."""
+    valid = np.flatnonzero(~v.na)
+    if not len(valid):
         return None
-    vals = v.m[valid]
-    best = max(vals) if how == "max" else min(vals)
-    return DecVec(np.full(len(v), best, dtype=v.m.dtype), v.e, np.zeros(len(v), dtype=bool))
+    keys = v.sort_keys()[valid]
+    pick = int(valid[int(np.argmax(keys) if how == "max" else np.argmin(keys))])
+    n = len(v)
+    idx = np.full(n, pick)
+    d = v.d[idx] if v.d is not None else None
+    return DecVec(v.m[idx], v.e, np.zeros(n, dtype=bool), d)
 
 
 def rule_relative(r: m.RelativeRule, ctx: RuleCtx) -> RuleOut:
@@ -181,7 +185,7 @@ def competition_rank(keys: np.ndarray, valid: np.ndarray, descending: bool = Tru
 
 def rule_rank(r: m.RankRule, ctx: RuleCtx) -> RuleOut:
     v = ctx.eval_num(r.value)
-    ranks = competition_rank(v.m, ~v.na, r.order == "desc")
+    ranks = competition_rank(v.sort_keys(), ~v.na, r.order == "desc")
     rank_vec = DecVec.from_ints(ranks, 0, v.na.copy())
     raw = ctx.pts - ctx.c(r.step) * (rank_vec - ctx.c(1))
     return RuleOut(ctx.clamp(raw.with_na(v.na)), v, {"rank": rank_vec})

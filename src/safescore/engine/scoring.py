@@ -161,7 +161,8 @@ def score_item(
     """Score one item for every unit of a group."""
     n = len(units)
     points = item.points_for(group)
-    status = np.full(n, "ok", dtype=object)
+    status = np.empty(n, dtype=object)
+    status.fill("ok")  # one shared str object, not n copies
     refs = rule_refs(item.rule, rubric)
     if isinstance(item.rule, m.ScoreRule):
         assert points is not None
