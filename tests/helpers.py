@@ -39,7 +39,9 @@ def _dec(v: Any) -> Any:
     return v
 
 
-def make_inputs(rubric: Rubric, returns: dict[str, dict[str, Any]], scores: dict[str, list[tuple]] | None = None) -> Inputs:
+def make_inputs(
+    rubric: Rubric, returns: dict[str, dict[str, Any]], scores: dict[str, list[tuple]] | None = None
+) -> Inputs:
     """returns: unit → {field: value}; scores: source → [(unit, item, value, reason)]."""
     inputs = Inputs(units=list(rubric.units))
     for row, (unit, vals) in enumerate(returns.items(), start=2):
@@ -53,5 +55,9 @@ def make_inputs(rubric: Rubric, returns: dict[str, dict[str, Any]], scores: dict
             for i, (u, item, v, reason) in enumerate(rows)
         ]
     for name, t in rubric.targets.items():
-        inputs.targets[name] = {u.name: t.values.get(u.name, t.default) for u in rubric.units if t.values.get(u.name, t.default) is not None}
+        inputs.targets[name] = {
+            u.name: t.values.get(u.name, t.default)
+            for u in rubric.units
+            if t.values.get(u.name, t.default) is not None
+        }
     return inputs

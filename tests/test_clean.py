@@ -111,7 +111,7 @@ def test_excel_error_for_choice_and_parsers() -> None:
         (0.1, D("0.1")),
         (0.955, D("0.955")),
         (3.0, D("3")),
-        (0.1 + 0.2, D("0.30000000000000004")),  # exactly what the cell held, no more
+        (0.1 + 0.2, D("0.3")),  # Excel's 15 significant digits: what the cell shows
         (1e16, D("10000000000000000")),
         (12, D("12")),
         (-7, D("-7")),
@@ -172,10 +172,21 @@ def test_not_a_number(raw: object) -> None:
 
 
 @given(st.floats(allow_nan=False, allow_infinity=False, width=64))
-def test_floats_convert_through_repr(x: float) -> None:
-    got = parse_number(x)
-    assert got == D(repr(x))
-    assert float(got) == x
+def test_floats_convert_at_excels_15_significant_digits(x: float) -> None:
+    try:
+        got = parse_number(x)
+    except CleanError as exc:  # absurd magnitudes are refused, never silently changed
+        assert exc.code == "number-out-of-range"
+        return
+    assert got == D(format(x, ".15g"))
+    assert float(got) == float(format(x, ".15g"))
+
+
+def test_absurd_magnitudes_are_refused() -> None:
+    for raw in ("1e-5000", "1E+500000", 1e300, "1e-30", "1" * 19):
+        with pytest.raises(CleanError) as err:
+            parse_number(raw)
+        assert err.value.code == "number-out-of-range"
 
 
 # --- percent ----------------------------------------------------------------------

@@ -9,10 +9,12 @@ says 未填报).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from safescore.rubric import model as m
+
+REASON_PLACES = 4
 
 STATUS_TEXT = {
     "missing": "未填报",
@@ -29,6 +31,10 @@ def fmt(d: Any) -> str:
     if isinstance(d, Decimal):
         if d == d.to_integral_value():
             return str(d.quantize(Decimal(1)))
+        exp = d.as_tuple().exponent
+        if isinstance(exp, int) and exp < -REASON_PLACES:
+            # a quotient such as 33.333333…: readable in a bulletin, never used for scoring
+            d = d.quantize(Decimal(1).scaleb(-REASON_PLACES), rounding=ROUND_HALF_UP)
         return format(d.normalize(), "f")
     if d is None:
         return "—"

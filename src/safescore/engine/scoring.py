@@ -220,7 +220,7 @@ def _adjust(
     ]
     total = _sum_scores(cols, n, rubric.decimals)
     if block.cap is not None:
-        total = total.minimum(DecVec.const(block.cap, n))
+        total = total.minimum(DecVec.const(block.cap, n)).round_half_up(rubric.decimals)
     return cols, total
 
 
@@ -263,7 +263,8 @@ def score_group(rubric: m.Rubric, group: m.Group, units: list[m.Unit], inputs: I
         if v.effect == "zero":
             total = DecVec.const(0, n).round_half_up(rubric.decimals).where(hit, total)
         elif isinstance(v.effect, m.CapEffect):
-            total = total.where(~hit, total.minimum(DecVec.const(v.effect.cap, n)))
+            capped = total.minimum(DecVec.const(v.effect.cap, n)).round_half_up(rubric.decimals)
+            total = total.where(~hit, capped)
     return GroupScores(
         group,
         units,

@@ -16,6 +16,8 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation
 
+from safescore.limits import EXPECTED as LIMITS_EXPECTED
+from safescore.limits import is_sane
 from safescore.rubric.model import FieldDef
 
 __all__ = [
@@ -179,7 +181,19 @@ def _number_text(raw: str, unit: str | None = None) -> tuple[Decimal, list[str]]
     return _tidy(Decimal(sign + body + (m["exp"] or ""))), notes
 
 
+def sane(d: Decimal) -> Decimal:
+    """``d`` if its size and precision are plausible for an assessment, else CleanError."""
+    if not is_sane(d):
+        raise CleanError("number-out-of-range", LIMITS_EXPECTED)
+    return d
+
+
 def _number(raw: object, unit: str | None = None) -> tuple[Decimal | None, list[str]]:
+    value, notes = _number_raw(raw, unit)
+    return (None if value is None else sane(value)), notes
+
+
+def _number_raw(raw: object, unit: str | None = None) -> tuple[Decimal | None, list[str]]:
     _check_excel_error(raw)
     if is_missing_marker(raw):
         return None, []
@@ -190,7 +204,8 @@ def _number(raw: object, unit: str | None = None) -> tuple[Decimal | None, list[
     if isinstance(raw, float):
         if not math.isfinite(raw):
             raise CleanError("not-a-number", EXPECT_NUMBER)
-        return _tidy(Decimal(repr(raw))), []
+        # Excel keeps 15 significant digits: 0.1+0.2 is cached as 0.30000000000000004 but is 0.3
+        return _tidy(Decimal(format(raw, ".15g"))), []
     if isinstance(raw, Decimal):
         if not raw.is_finite():
             raise CleanError("not-a-number", EXPECT_NUMBER)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from safescore.engine.decvec import DecVec
@@ -27,11 +27,24 @@ from safescore.rubric.expr import BoolVec, StrVec, Vec
 DEFAULT_UNIT_WORD = {"deduct": "处", "per": "次"}
 
 
+DISPLAY_PLACES = 6  # a quotient like 2/3 is shown (not scored) to six decimals
+
+
+def _shown(d: Decimal | None) -> Decimal | None:
+    """A value for display: exact decimals as they are, long quotients cut to 6 places half-up."""
+    if d is None:
+        return None
+    exp = d.as_tuple().exponent
+    if isinstance(exp, int) and exp < -DISPLAY_PLACES:
+        return d.quantize(Decimal(1).scaleb(-DISPLAY_PLACES), rounding=ROUND_HALF_UP).normalize()
+    return d
+
+
 def _value_at(v: Vec | DecVec | None, i: int) -> Any:
     if v is None:
         return None
     if isinstance(v, DecVec):
-        return v.decimal_at(i)
+        return _shown(v.decimal_at(i))
     if v.na[i]:
         return None
     if isinstance(v, BoolVec):
@@ -56,6 +69,9 @@ def _effect_text(effect: Any) -> str:
 
 class _Builder:
     def __init__(self, rubric: m.Rubric, gs: GroupScores, inputs: Inputs, report: Report, strict: bool):
+        from safescore.api import needs_return
+
+        self.needs_return = needs_return(rubric, gs.group.id)
         self.r = rubric
         self.gs = gs
         self.inputs = inputs
@@ -128,7 +144,11 @@ class _Builder:
         else:
             lost = Decimal(0)
         reason = self.reason(col, i, status, score, lost, value, kind)
+        ret = self.inputs.returns.get(unit)
+        own = ret.self_scores.get(col.item.id) if ret else None
+        self_score = own.value if own is not None and isinstance(own.value, Decimal) else None
         return ItemScore(
+            self_score=self_score,
             id=col.item.id,
             title=col.item.title,
             section=col.section,
@@ -176,7 +196,7 @@ class _Builder:
             return status_reason(status, [])
         out = col.out
         assert out is not None
-        params = {k: v.decimal_at(i) for k, v in out.params.items()}
+        params = {k: _shown(v.decimal_at(i)) for k, v in out.params.items()}
         flags = {k: bool(v[i]) for k, v in out.flags.items()}
         ri = ReasonInput(
             col.item,
@@ -266,6 +286,7 @@ class _Builder:
         bonus, penalty = gs.bonus.to_decimals(), gs.penalty.to_decimals()
         for i, u in enumerate(gs.units):
             submitted = u.name in self.inputs.returns
+            status = "已报送" if submitted else ("未报送" if self.needs_return else "无需报送")
             items = [self.item_score(c, i, u.name, "section") for c in gs.items]
             items += [self.item_score(c, i, u.name, "bonus") for c in gs.bonus_items]
             items += [self.item_score(c, i, u.name, "penalty") for c in gs.penalty_items]
@@ -285,17 +306,35 @@ class _Builder:
                         Problem(
                             "veto-undetermined",
                             f"{u.name}：一票否决条件“{vc.veto.title}”所需数据缺失，无法判断",
-                            severity="warning",
+                            severity="error" if self.strict else "warning",
                             category="scoring",
                             unit=u.name,
                         )
                     )
+            own = [it for it in items if it.self_score is not None and it.section not in ("bonus", "penalty")]
+            self_total = sum((it.self_score for it in own), Decimal(0)) if own else None  # type: ignore[misc]
+            assessed = sum((it.score for it in own), Decimal(0))
+            self_flag = (
+                bool(own) and r.self_check is not None and self_total - assessed > r.self_check.tolerance
+            )  # type: ignore[operator]
+            if self_flag:
+                self.report.add(
+                    Problem(
+                        "self-score-high",
+                        f"{u.name} 自评分 {self_total} 高于核定得分 {assessed}，差距超过 {r.self_check.tolerance} 分",  # type: ignore[union-attr]
+                        severity="warning",
+                        category="scoring",
+                        unit=u.name,
+                        value=str(self_total),
+                        expected=f"不高于 {assessed + r.self_check.tolerance}",  # type: ignore[union-attr]
+                    )
+                )
             marks = tuple(x for x, idx in (("top", top_set), ("bottom", bottom_set)) if i in idx)
             units.append(
                 UnitResult(
                     unit=u.name,
                     group=gs.group.id,
-                    status="已报送" if submitted else "未报送",
+                    status=status,
                     total=_d(totals[i]),
                     total_before_veto=_d(totals_before[i]),
                     rank=ranks[i],
@@ -306,6 +345,8 @@ class _Builder:
                     penalty=_d(penalty[i]),
                     vetoes=vetoes,
                     callouts=marks,
+                    self_total=self_total,
+                    self_flag=self_flag,
                 )
             )
         for col in gs.items:

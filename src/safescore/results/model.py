@@ -168,7 +168,7 @@ class UnitResult:
 
     @property
     def submitted(self) -> bool:
-        return self.status == "已报送"
+        return self.status != "未报送"
 
     def item(self, item_id: str) -> ItemScore:
         for it in self.items:

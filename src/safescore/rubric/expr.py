@@ -22,6 +22,7 @@ from typing import Literal
 import numpy as np
 
 from safescore.engine.decvec import DecVec
+from safescore.limits import is_sane
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 400  # a flat sum nests one level per term; Python's own limit is ~1000 frames
@@ -148,11 +149,7 @@ def parse(text: str) -> Expr:
         raise ExprError("表达式嵌套过深", 0, "expr-too-deep") from None
     names: set[str] = set()
     try:
-        root = _convert(tree.body, src, names, 0)
-    except ExprError as exc:
-        # ast reports UTF-8 byte offsets; users count characters (Chinese strings are 3 bytes each)
-        exc.col = _char_col(src, exc.col) + lead
-        raise
+        root = _convert(tree.body, src, names, 0, lead)
     except RecursionError:
         raise ExprError("表达式嵌套过深", 0, "expr-too-deep") from None
     return Expr(src, root, frozenset(names))
@@ -162,10 +159,11 @@ def _char_col(src: str, byte_col: int) -> int:
     return len(src.encode("utf-8")[:byte_col].decode("utf-8", errors="ignore"))
 
 
-def _convert(node: ast.AST, src: str, names: set[str], depth: int) -> Node:
+def _convert(node: ast.AST, src: str, names: set[str], depth: int, lead: int = 0) -> Node:
+    # ast gives UTF-8 byte offsets into the stripped text; users count characters
+    col = _char_col(src, getattr(node, "col_offset", 0)) + lead
     if depth > MAX_DEPTH:
-        raise ExprError("表达式嵌套过深", getattr(node, "col_offset", 0), "expr-too-deep")
-    col = getattr(node, "col_offset", 0)
+        raise ExprError("表达式嵌套过深", col, "expr-too-deep")
     d = depth + 1
     if isinstance(node, ast.Constant):
         v = node.value
@@ -174,9 +172,12 @@ def _convert(node: ast.AST, src: str, names: set[str], depth: int) -> Node:
         if isinstance(v, int | float):
             text = ast.get_source_segment(src, node) or repr(v)
             try:
-                return Num(col, Decimal(text.replace("_", "")))
+                value = Decimal(text.replace("_", ""))
             except InvalidOperation:
                 raise ExprError(f"无法识别的数字 {text}", col) from None
+            if not is_sane(value):
+                raise ExprError(f"数字 {text} 超出范围", col, "expr-number-range")
+            return Num(col, value)
         if isinstance(v, str):
             return Str(col, v)
         raise ExprError(f"不支持的常量 {v!r}", col)
@@ -188,12 +189,14 @@ def _convert(node: ast.AST, src: str, names: set[str], depth: int) -> Node:
         op = ops.get(type(node.op))
         if op is None:
             raise ExprError("不支持的运算符", col)
-        return Unary(col, op, _convert(node.operand, src, names, d))
+        return Unary(col, op, _convert(node.operand, src, names, d, lead))
     if isinstance(node, ast.BinOp):
         op = _BINOPS.get(type(node.op))
         if op is None:
             raise ExprError("只支持 + - * / 四则运算", col)
-        return Bin(col, op, _convert(node.left, src, names, d), _convert(node.right, src, names, d))
+        return Bin(
+            col, op, _convert(node.left, src, names, d, lead), _convert(node.right, src, names, d, lead)
+        )
     if isinstance(node, ast.Compare):
         cops = []
         for o in node.ops:
@@ -202,10 +205,10 @@ def _convert(node: ast.AST, src: str, names: set[str], depth: int) -> Node:
                 raise ExprError("只支持比较运算 == != < <= > >=", col)
             cops.append(c)
         operands = (node.left, *node.comparators)
-        return Compare(col, tuple(cops), tuple(_convert(x, src, names, d) for x in operands))
+        return Compare(col, tuple(cops), tuple(_convert(x, src, names, d, lead) for x in operands))
     if isinstance(node, ast.BoolOp):
         op = "and" if isinstance(node.op, ast.And) else "or"
-        return Logic(col, op, tuple(_convert(x, src, names, d) for x in node.values))
+        return Logic(col, op, tuple(_convert(x, src, names, d, lead) for x in node.values))
     if isinstance(node, ast.Call):
         if not isinstance(node.func, ast.Name) or node.func.id not in FUNCTIONS:
             raise ExprError("只允许调用 min max abs round if_", col, "expr-call")
@@ -216,7 +219,7 @@ def _convert(node: ast.AST, src: str, names: set[str], depth: int) -> Node:
         n = len(node.args)
         if n < lo or (hi is not None and n > hi):
             raise ExprError(f"{fname} 的参数个数不对", col)
-        return Call(col, fname, tuple(_convert(a, src, names, d) for a in node.args))
+        return Call(col, fname, tuple(_convert(a, src, names, d, lead) for a in node.args))
     if isinstance(node, ast.Attribute):
         raise ExprError("不允许访问属性（.）", col, "expr-attribute")
     raise ExprError(f"不支持的表达式成分：{type(node).__name__}", col)

@@ -13,19 +13,25 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
 
+from safescore.limits import EXPECTED as LIMITS_EXPECTED
+from safescore.limits import is_sane
+
 
 def _to_decimal(v: Any) -> Any:
+    d: Decimal | None = None
     if isinstance(v, bool):
         return v
     if isinstance(v, float):
-        return Decimal(repr(v))
-    if isinstance(v, int):
-        return Decimal(v)
-    if isinstance(v, str):
-        s = v.strip()
-        if re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", s):
-            return Decimal(s)
-    return v
+        d = Decimal(repr(v))
+    elif isinstance(v, int):
+        d = Decimal(v)
+    elif isinstance(v, str) and re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?", v.strip()):
+        d = Decimal(v.strip())
+    if d is None:
+        return v
+    if not is_sane(d):
+        raise ValueError(f"数值 {v} 超出范围（应为{LIMITS_EXPECTED}）")
+    return d
 
 
 Num = Annotated[Decimal, BeforeValidator(_to_decimal)]
