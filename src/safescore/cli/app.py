@@ -25,7 +25,7 @@ from safescore.render.terminal import problem_report, ranking_tables, unit_accou
 from safescore.results.model import Result
 from safescore.results.periods import check_period, normalize_period
 from safescore.rubric.check import check_rubric
-from safescore.rubric.model import Rubric
+from safescore.rubric.model import Rubric, Unit
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
 SUPPORTED_FORMATS = ("table", "json")
@@ -49,6 +49,12 @@ PeriodOpt = Annotated[
     str | None, typer.Option("--period", help="考核期间：2022Q1、2022-03、2022H1 或 2022。")
 ]
 LatestOpt = Annotated[bool, typer.Option("--latest", help="同一单位有两份回执时采用文件修改时间较新的一份。")]
+JobsOpt = Annotated[
+    int | None, typer.Option("--jobs", "-j", min=1, help="并行读取的进程数（默认：CPU 核数）。")
+]
+UnitsOpt = Annotated[
+    Path | None, typer.Option("--units", help="单位名单表（单位名称、分组、简称及其他属性）。")
+]
 
 
 def _console(as_json: bool) -> Console:
@@ -113,6 +119,23 @@ def _check_paths(paths: list[Path], sources: dict[str, list[str]], console: Cons
         raise typer.Exit(EXIT_IO)
 
 
+def _registry(rubric: Rubric, units_file: Path | None, console: Console) -> list[Unit]:
+    if units_file is None:
+        return list(rubric.units)
+    from safescore.inputs.units import merge_units, read_units_table
+
+    report = Report()
+    if not units_file.exists():
+        console.print(f"[bold red]无法读取：[/bold red]{units_file} 不存在")
+        raise typer.Exit(EXIT_IO)
+    table = read_units_table(units_file, rubric, report)
+    merged = merge_units(list(rubric.units), table, report)
+    if not report.ok:
+        problem_report(console, report.problems, title="单位名单")
+        raise typer.Exit(EXIT_USAGE)
+    return merged
+
+
 def _read_and_score(
     rubric: Rubric,
     inputs: list[Path],
@@ -123,10 +146,13 @@ def _read_and_score(
     latest: bool,
     show_progress: bool,
     console: Console,
+    units: list[Unit] | None = None,
+    jobs: int | None = None,
 ) -> Result:
     total = len(iter_input_files(inputs, Report())) + sum(
         len(iter_input_files([Path(x) for x in v], Report())) for v in sources.values()
     )
+    kwargs: dict[str, Any] = {"units": units, "period": period, "latest": latest, "jobs": jobs}
     if show_progress and total > 3:
         with Progress(
             TextColumn("读取报表"),
@@ -141,9 +167,9 @@ def _read_and_score(
             def tick(path: Path) -> None:
                 bar.update(task, advance=1, description=path.name)
 
-            data = read_inputs(rubric, inputs, sources, latest=latest, progress=tick)
+            data = read_inputs(rubric, inputs, sources, progress=tick, **kwargs)
     else:
-        data = read_inputs(rubric, inputs, sources, latest=latest)
+        data = read_inputs(rubric, inputs, sources, **kwargs)
     return score_api(rubric, data, period, strict=strict)
 
 
@@ -184,6 +210,8 @@ def validate(
     period: PeriodOpt = None,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="写出 validation.json 的文件夹。")] = None,
     latest: LatestOpt = False,
+    jobs: JobsOpt = None,
+    units: UnitsOpt = None,
     strict: Annotated[bool, typer.Option("--strict", help="缺失或无效的值一律视为错误。")] = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
@@ -194,6 +222,7 @@ def validate(
     sources = _parse_sources(r, source, console)
     p = _period(r, period, console)
     _check_paths(inputs, sources, console)
+    registry = _registry(r, units, console)
     result = _read_and_score(
         r,
         inputs,
@@ -203,6 +232,8 @@ def validate(
         latest=latest,
         show_progress=not (quiet or as_json),
         console=console,
+        units=registry,
+        jobs=jobs,
     )
     payload = validation_dict(result.problems)
     payload["not_submitted"] = list(result.not_submitted)
@@ -244,6 +275,8 @@ def score(
         bool, typer.Option("--strict", help="缺失或无效的值一律视为错误，且不写出结果。")
     ] = False,
     latest: LatestOpt = False,
+    jobs: JobsOpt = None,
+    units: UnitsOpt = None,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -261,6 +294,7 @@ def score(
     sources = _parse_sources(r, source, console)
     p = _period(r, period, console)
     _check_paths(inputs, sources, console)
+    registry = _registry(r, units, console)
     result = _read_and_score(
         r,
         inputs,
@@ -270,6 +304,8 @@ def score(
         latest=latest,
         show_progress=not (quiet or as_json),
         console=console,
+        units=registry,
+        jobs=jobs,
     )
     code = _exit_code(result)
     if out is not None and not (strict and code != EXIT_OK):
@@ -303,6 +339,8 @@ def explain(
     source: SourceOpt = None,
     period: PeriodOpt = None,
     latest: LatestOpt = False,
+    jobs: JobsOpt = None,
+    units: UnitsOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """逐项说明一个单位的每一分：取值、规则、得分、扣分原因和来源单元格。"""
@@ -313,10 +351,20 @@ def explain(
     sources = _parse_sources(r, source, console)
     p = _period(r, period, console)
     _check_paths(inputs, sources, console)
+    registry = _registry(r, units, console)
     result = _read_and_score(
-        r, inputs, sources, p, strict=False, latest=latest, show_progress=False, console=console
+        r,
+        inputs,
+        sources,
+        p,
+        strict=False,
+        latest=latest,
+        show_progress=False,
+        console=console,
+        units=registry,
+        jobs=jobs,
     )
-    m = UnitMatcher(r.units).match(unit)
+    m = UnitMatcher(registry).match(unit)
     if m.unit is None:
         hint = f"；是不是：{'、'.join(m.suggestions)}" if m.suggestions else ""
         raise _usage_error(console, f"单位“{unit}”不在单位名单中{hint}")

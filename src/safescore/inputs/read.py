@@ -6,100 +6,29 @@ its file (and sheet and cell where it applies), and reading goes on.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
+from safescore.inputs.batch import FileRead, Progress, read_files, sha256_file
 from safescore.inputs.clean import CleanError, normalize_label, parse_number
 from safescore.inputs.header import data_start, find_header
 from safescore.inputs.match import UnitMatcher
 from safescore.inputs.model import InputFile, Inputs, UnitReturn
-from safescore.inputs.scores import looks_like_scores, read_scores_workbook
-from safescore.inputs.table import looks_like_table, read_table_workbook
-from safescore.inputs.workbook import WorkbookData, cell_name, iter_input_files, read_workbook
+from safescore.inputs.workbook import cell_name, iter_input_files, read_workbook
 from safescore.problems import Problem, Report
 from safescore.rubric.model import Rubric, Unit
 
-FORM_MARKERS = frozenset(normalize_label(t) for t in ("填报值", "填报数值", "本期数值"))
 
-Progress = Callable[[Path], None]
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _is_form(wb: WorkbookData) -> bool:
-    for sheet in wb.sheets:
-        h = find_header(sheet, lambda k: k if k in FORM_MARKERS else None)
-        if h is not None:
-            return True
-    return False
-
-
-def read_returns(
-    rubric: Rubric,
-    paths: Sequence[Path],
-    units: list[Unit],
-    report: Report,
-    *,
-    latest: bool = False,
-    progress: Progress | None = None,
-) -> tuple[dict[str, UnitReturn], list[InputFile]]:
-    """Units' own returns from files and folders (table layout)."""
-    matcher = UnitMatcher(units)
-    files: list[InputFile] = []
+def merge_returns(reads: list[FileRead], report: Report, *, latest: bool) -> dict[str, UnitReturn]:
+    """One return per unit: a second one is an error, or with ``latest`` the newer file wins."""
     returns: dict[str, UnitReturn] = {}
-    for path in iter_input_files(list(paths), report):
-        if progress:
-            progress(path)
-        wb = read_workbook(path, report)
-        if wb is None:
-            continue
-        files.append(InputFile(str(path), _sha256(path), "return", "table"))
-        if not any(looks_like_table(s, rubric) for s in wb.sheets):
-            if _is_form(wb):
-                report.add(
-                    Problem(
-                        "layout-not-supported",
-                        "这是逐项填报的表单格式（form）回执，本版本尚不能读取，请使用汇总表格式",
-                        file=str(path),
-                        expected="一行一个单位的汇总表",
-                    )
-                )
-            elif any(looks_like_scores(s) for s in wb.sheets):
-                report.add(
-                    Problem(
-                        "scores-as-return",
-                        "这是评分表，请用 --source 名称=文件 指定它的来源（如 --source onsite=评分表.xlsx）",
-                        file=str(path),
-                    )
-                )
-            else:
-                report.add(
-                    Problem(
-                        "no-matching-sheet",
-                        "没有找到含单位名称列和考核字段列的工作表",
-                        file=str(path),
-                        expected="表头含 单位名称 及字段名称（如 "
-                        + "、".join(f.label for f in list(rubric.fields.values())[:3])
-                        + "）",
-                    )
-                )
-            continue
-        modified = wb.modified if wb.modified is not None else path.stat().st_mtime
-        for ret in read_table_workbook(wb, rubric, matcher, report):
-            ret.modified = modified
+    for fr in reads:
+        for ret in fr.returns:
             prev = returns.get(ret.unit)
             if prev is None:
                 returns[ret.unit] = ret
                 continue
-            here, there = str(ret.pos), str(prev.pos)
             if latest:
                 keep, drop = (ret, prev) if (ret.modified or 0) >= (prev.modified or 0) else (prev, ret)
                 returns[ret.unit] = keep
@@ -116,14 +45,14 @@ def read_returns(
                 report.add(
                     Problem(
                         "duplicate-return",
-                        f"{ret.unit} 有两份回执（{there} 与 {here}），只采用第一份；如需采用最新的一份请加 --latest",
+                        f"{ret.unit} 有两份回执（{prev.pos} 与 {ret.pos}），只采用第一份；如需采用最新的一份请加 --latest",
                         file=ret.pos.file if ret.pos else None,
                         sheet=ret.pos.sheet if ret.pos else None,
                         cell=ret.pos.cell if ret.pos else None,
                         unit=ret.unit,
                     )
                 )
-    return returns, files
+    return returns
 
 
 def resolve_targets(
@@ -166,7 +95,7 @@ def _read_target_table(
     wb = read_workbook(path, report)
     if wb is None:
         return {}
-    files.append(InputFile(str(path), _sha256(path), "targets", "table"))
+    files.append(InputFile(str(path), sha256_file(path), "targets", "table"))
     key = normalize_label(column)
     for sheet in wb.sheets:
         h = find_header(sheet, lambda k: "target" if k == key else None)
@@ -224,31 +153,37 @@ def read_inputs(
     sources: Mapping[str, Sequence[str | Path]] | None = None,
     *,
     units: list[Unit] | None = None,
+    period: str | None = None,
     latest: bool = False,
+    jobs: int | None = None,
     progress: Progress | None = None,
 ) -> Inputs:
-    """Read returns (``paths``) and assessor scoresheets (``sources``: name → files).
+    """Read returns (``paths``: table or form layout, files or folders) and assessor
+    scoresheets (``sources``: name → files), ``jobs`` files at a time.
 
-    Never raises for bad data; see ``Inputs.report``.
+    Never raises for bad data; see ``Inputs.report``. ``period`` lets form returns
+    made for another period be refused.
 
     >>> inputs = read_inputs(rubric, ["examples/gangcheng/data/returns-2022Q1.xlsx"],
     ...                      {"onsite": ["examples/gangcheng/data/onsite-2022Q1.xlsx"]})  # doctest: +SKIP
     """
     report = Report()
     registry = list(units if units is not None else rubric.units)
-    returns, files = read_returns(
-        rubric, [Path(p) for p in paths], registry, report, latest=latest, progress=progress
+    tasks = [(p, "return") for p in iter_input_files([Path(p) for p in paths], report)]
+    for name, spaths in (sources or {}).items():
+        tasks += [(p, name) for p in iter_input_files([Path(p) for p in spaths], report)]
+    reads = list(read_files(tasks, rubric, registry, period, jobs=jobs, progress=progress))
+    files: list[InputFile] = []
+    for fr in reads:
+        report.extend(fr.problems)
+        if fr.info is not None:
+            files.append(fr.info)
+    returns = merge_returns(
+        [fr for fr, (_, role) in zip(reads, tasks, strict=True) if role == "return"], report, latest=latest
     )
     inputs = Inputs(units=registry, returns=returns, files=files, report=report)
-    matcher = UnitMatcher(registry)
-    for name, spaths in (sources or {}).items():
-        for path in iter_input_files([Path(p) for p in spaths], report):
-            if progress:
-                progress(path)
-            wb = read_workbook(path, report)
-            if wb is None:
-                continue
-            files.append(InputFile(str(path), _sha256(path), name, "scores"))
-            inputs.scores.setdefault(name, []).extend(read_scores_workbook(wb, name, rubric, matcher, report))
+    for fr, (_, role) in zip(reads, tasks, strict=True):
+        if role != "return":
+            inputs.scores.setdefault(role, []).extend(fr.scores)
     inputs.targets = resolve_targets(rubric, registry, report, files)
     return inputs
