@@ -1,0 +1,79 @@
+"""Folder input (issue 4): mixed layouts, bad files reported by name, the batch still completes."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import hostile
+from conftest import RunCli
+from test_form import make_form
+
+from safescore import load_rubric, read_inputs, score
+
+ROOT = Path(__file__).resolve().parent.parent
+RUBRIC = ROOT / "rubrics" / "gangcheng-sanze.yaml"
+
+
+def _batch_folder(tmp_path: Path) -> Path:
+    folder = tmp_path / "returns"
+    (folder / "sub").mkdir(parents=True)
+    make_form(folder, name="应急局.xlsx")
+    make_form(folder / "sub", unit="钢城区水务局", name="水务局.xlsx")
+    make_form(folder, unit="钢城区水务局", name="水务局-重复.xlsx")  # a second return for one unit
+    make_form(folder, unit="钢城区不存在局", name="未知.xlsx")
+    hostile.make_zero_byte(folder, "zero.xlsx")
+    hostile.make_xls_renamed_xlsx(folder, "legacy.xlsx")
+    hostile.make_encrypted_like(folder, "locked.xlsx")
+    hostile.make_truncated_zip(folder, "truncated.xlsx")
+    hostile.make_simple_xlsx(folder, [["说明"], ["本文件没有数据"]], name="notes.xlsx")
+    (folder / "~$应急局.xlsx").write_bytes(b"lock file")  # Excel's lock file: ignored
+    return folder
+
+
+def test_bad_files_are_reported_by_name_and_the_rest_is_scored(tmp_path: Path, run_cli: RunCli) -> None:
+    folder = _batch_folder(tmp_path)
+    out = tmp_path / "out"
+    code, _stdout, _stderr = run_cli("score", RUBRIC, folder, "--period", "2022Q1", "-o", out, "--quiet")
+    assert code == 1
+    result = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    problems = result["problems"]
+
+    def files_with(code: str) -> set[str]:
+        return {Path(p["file"]).name for p in problems if p["code"] == code and p["file"]}
+
+    assert files_with("file-empty") == {"zero.xlsx"}
+    assert files_with("file-encrypted") == {"locked.xlsx"}
+    assert files_with("file-corrupt") == {"truncated.xlsx"}
+    assert "notes.xlsx" in files_with("no-matching-sheet")
+    assert files_with("unknown-unit") == {"未知.xlsx"}
+    assert len([p for p in problems if p["code"] == "duplicate-return"]) == 1
+    assert "~$应急局.xlsx" not in {Path(p["file"]).name for p in problems if p["file"]}
+    units = {u["unit"]: u for u in result["units"]}
+    assert units["钢城区应急管理局"]["status"] == "已报送"
+    assert units["钢城区水务局"]["status"] == "已报送"
+    assert units["钢城区交通运输局"]["status"] == "未报送"
+    assert len(result["units"]) == 27
+
+
+def test_pool_and_single_process_read_the_same(tmp_path: Path) -> None:
+    folder = tmp_path / "many"
+    folder.mkdir()
+    names = [
+        "钢城区应急管理局",
+        "钢城区水务局",
+        "钢城区商务局",
+        "钢城区民政局",
+        "艾山街道",
+        "汶源街道",
+        "里辛街道",
+        "颜庄街道",
+        "辛庄街道",
+    ]
+    for i, unit in enumerate(names):
+        make_form(folder, unit=unit, name=f"{i:02d}.xlsx", meta=None)
+    rubric = load_rubric(RUBRIC)
+    single = score(rubric, read_inputs(rubric, [folder], jobs=1, period="2022Q1"), "2022Q1")
+    pooled = score(rubric, read_inputs(rubric, [folder], jobs=2, period="2022Q1"), "2022Q1")
+    assert single.to_dict() == pooled.to_dict()
+    assert {u.unit for u in pooled.units if u.submitted} == set(names)
