@@ -1,0 +1,287 @@
+"""The bulletin (通报) and per-unit letters as plain data, shared by the HTML and Word renderers.
+
+Everything a reader sees is decided here from a :class:`Result` and the issuer
+options; the renderers only lay it out. Pure: no I/O, no output libraries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from safescore.engine.reasons import fmt
+from safescore.results.model import Result, UnitResult
+
+CN_NUM = "零一二三四五六七八九十"
+
+
+def period_label(period: str | None) -> str:
+    """2022Q1 → 2022年第一季度; 2022-03 → 2022年3月; 2022H1 → 2022年上半年; 2022 → 2022年度."""
+    if not period:
+        return ""
+    p = period.strip().upper()
+    if len(p) == 6 and p[4] == "Q":
+        return f"{p[:4]}年第{CN_NUM[int(p[5])]}季度"
+    if len(p) == 6 and p[4] == "H":
+        return f"{p[:4]}年{'上' if p[5] == '1' else '下'}半年"
+    if len(p) == 7 and p[4] == "-":
+        return f"{p[:4]}年{int(p[5:])}月"
+    if len(p) == 4:
+        return f"{p}年度"
+    return period
+
+
+def issue_date() -> dt.date:
+    """成文日期: today, or SOURCE_DATE_EPOCH's date so outputs are reproducible."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    return dt.date.today()
+
+
+def cn_date(d: dt.date) -> str:
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+@dataclass(frozen=True)
+class Issuer:
+    """Who signs the bulletin; from options or the project config."""
+
+    name: str = "安全生产委员会办公室"  # 发文机关
+    doc_number: str = ""  # 文号, e.g. 钢安办〔2022〕12号
+    next_steps: tuple[str, ...] = (
+        "各单位要对照问题清单逐项整改，于收到通报后15个工作日内将整改情况报送安委会办公室。",
+        "排名靠后的单位要深刻剖析原因，主要负责人在安委会全体会议上作表态发言。",
+        "安委会办公室将对整改情况进行跟踪督办，整改不力的将在下一期考评中从严扣分。",
+    )
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class RankRow:
+    rank: int
+    unit: str
+    total: str
+    grade: str
+    change: str
+    marks: tuple[str, ...]
+    sections: tuple[str, ...]
+    status: str
+
+
+@dataclass(frozen=True)
+class GroupView:
+    id: str
+    title: str
+    scale: str
+    section_titles: tuple[str, ...]
+    rows: tuple[RankRow, ...]
+    commended: tuple[str, ...]
+    called_out: tuple[str, ...]
+    bottom_n: int | None
+
+
+@dataclass(frozen=True)
+class ReasonView:
+    """One item's deductions across units: how many lost points, how many points in all."""
+
+    item: str
+    title: str
+    units: int
+    points_lost: str
+    examples: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Deduction:
+    item: str
+    title: str
+    points: str
+    score: str
+    lost: str
+    reason: str
+    evidence: tuple[str, ...]
+    source: str
+
+
+@dataclass(frozen=True)
+class LetterView:
+    """A per-unit 反馈单."""
+
+    unit: str
+    group: str
+    total: str
+    rank: int
+    group_size: int
+    grade: str
+    status: str
+    sections: tuple[tuple[str, str, str], ...]  # (title, score, points)
+    bonus: str
+    penalty: str
+    vetoes: tuple[str, ...]
+    deductions: tuple[Deduction, ...]
+    self_total: str | None
+
+
+@dataclass(frozen=True)
+class BulletinView:
+    title: str
+    issuer: str
+    doc_number: str
+    date: str
+    period: str
+    rubric_title: str
+    overview: str
+    groups: tuple[GroupView, ...]
+    reasons: tuple[ReasonView, ...]
+    vetoes: tuple[tuple[str, str], ...]  # (unit, veto title)
+    warnings: tuple[tuple[str, str], ...]
+    not_submitted: tuple[str, ...]
+    next_steps: tuple[str, ...]
+    letters: tuple[LetterView, ...] = field(default_factory=tuple)
+
+
+def _change(u: UnitResult) -> str:
+    if u.previous_rank is None:
+        return "—"
+    d = u.previous_rank - u.rank
+    return f"▲{d}" if d > 0 else (f"▼{-d}" if d < 0 else "—")
+
+
+def _money(d: Decimal, places: int) -> str:
+    return f"{d:.{places}f}"
+
+
+def letter_view(result: Result, u: UnitResult) -> LetterView:
+    """Everything one unit needs to see about its own score."""
+    places = result.decimals
+    group = next(g for g in result.groups if g.id == u.group)
+    deductions = tuple(
+        Deduction(
+            it.id,
+            it.title,
+            fmt(it.points),
+            _money(it.score, places),
+            _money(it.lost, places),
+            it.reason,
+            it.evidence,
+            " ".join(x for x in (it.source.sheet or "", it.source.cell or "") if x),
+        )
+        for it in u.items
+        if it.section not in ("bonus", "penalty") and (it.lost > 0 or it.status != "ok")
+    )
+    return LetterView(
+        unit=u.unit,
+        group=group.title,
+        total=_money(u.total, places),
+        rank=u.rank,
+        group_size=group.size,
+        grade=u.grade or "—",
+        status=u.status,
+        sections=tuple((s.title, _money(s.score, places), fmt(s.points)) for s in u.sections),
+        bonus=_money(u.bonus, places),
+        penalty=_money(u.penalty, places),
+        vetoes=tuple(v.title for v in u.vetoes),
+        deductions=deductions,
+        self_total=None if u.self_total is None else _money(u.self_total, places),
+    )
+
+
+def bulletin_view(result: Result, issuer: Issuer | None = None, *, letters: bool = False) -> BulletinView:
+    """The whole 通报 as data: title, overview, per-group rankings, reasons, vetoes, next steps."""
+    issuer = issuer or Issuer()
+    places = result.decimals
+    plabel = period_label(result.period)
+    groups: list[GroupView] = []
+    for g in result.groups:
+        units = result.group_units(g.id)
+        section_titles = tuple(s.title for s in units[0].sections) if units else ()
+        rows = tuple(
+            RankRow(
+                u.rank,
+                u.unit,
+                _money(u.total, places),
+                u.grade or "—",
+                _change(u),
+                tuple(f"一票否决：{v.title}" for v in u.vetoes) + (("未报送",) if not u.submitted else ()),
+                tuple(_money(s.score, places) for s in u.sections),
+                u.status,
+            )
+            for u in units
+        )
+        commended = tuple(u.unit for u in units if "top" in u.callouts) or tuple(
+            u.unit
+            for u in units
+            if u.grade and units and u.grade == _top_grade(result, g.id) and not u.vetoes
+        )
+        groups.append(
+            GroupView(
+                g.id, g.title, fmt(g.scale), section_titles, rows, commended, g.bottom, len(g.bottom) or None
+            )
+        )
+    # reasons aggregated by item: how many units lost points there and how many points in all
+    lost_units: dict[str, int] = defaultdict(int)
+    lost_points: dict[str, Decimal] = defaultdict(Decimal)
+    examples: dict[str, list[str]] = defaultdict(list)
+    titles: dict[str, str] = {}
+    problems = 0
+    for u in result.units:
+        for it in u.items:
+            if it.section in ("bonus", "penalty") or it.lost <= 0:
+                continue
+            problems += 1
+            lost_units[it.id] += 1
+            lost_points[it.id] += it.lost
+            titles[it.id] = it.title
+            if it.reason and len(examples[it.id]) < 3:
+                examples[it.id].append(f"{u.unit}：{it.reason}")
+    reasons = tuple(
+        ReasonView(i, titles[i], lost_units[i], _money(lost_points[i], places), tuple(examples[i]))
+        for i in sorted(lost_units, key=lambda k: (-lost_points[k], -lost_units[k], k))
+    )
+    n_units = len(result.units)
+    group_text = "、".join(f"{g.title}{g.size}个" for g in result.groups)
+    overview = (
+        f"根据《{result.rubric_title}》，安委会办公室组织对{group_text}单位开展了{plabel}安全生产考评，"
+        f"共考评{n_units}个单位，发现扣分问题{problems}项。现将考评结果通报如下。"
+    )
+    vetoes = tuple((u.unit, v.title) for u in result.units for v in u.vetoes)
+    warnings = tuple((u.unit, w) for u in result.units for w in u.warnings)
+    title = f"关于{plabel}{_short_title(result.rubric_title)}考评结果的通报"
+    return BulletinView(
+        title=title,
+        issuer=issuer.name,
+        doc_number=issuer.doc_number,
+        date=cn_date(issuer.date or issue_date()),
+        period=plabel,
+        rubric_title=result.rubric_title,
+        overview=overview,
+        groups=tuple(groups),
+        reasons=reasons,
+        vetoes=vetoes,
+        warnings=warnings,
+        not_submitted=result.not_submitted,
+        next_steps=issuer.next_steps,
+        letters=tuple(letter_view(result, u) for u in result.units) if letters else (),
+    )
+
+
+def _top_grade(result: Result, gid: str) -> str | None:
+    grades = [u.grade for u in result.group_units(gid) if u.grade]
+    return grades[0] if grades else None
+
+
+def _short_title(rubric_title: str) -> str:
+    """钢城区安全生产"三责同考"季度考评细则 → 钢城区安全生产"三责同考"."""
+    t = rubric_title
+    for suffix in ("考核评分细则", "考评细则", "评分细则", "考核细则", "细则", "考核办法", "办法"):
+        if t.endswith(suffix):
+            t = t[: -len(suffix)]
+            break
+    for suffix in ("季度", "月度", "年度", "考评", "考核"):
+        if t.endswith(suffix):
+            t = t[: -len(suffix)]
+    return t
