@@ -388,10 +388,47 @@ def _not_yet(name: str, issue: str) -> None:
     raise typer.Exit(EXIT_USAGE)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def template(ctx: typer.Context) -> None:
-    """按评分细则生成各单位填报模板（尚未实现）。"""
-    _not_yet("template", "数据采集与表单模板")
+@app.command()
+def template(
+    rubric: Annotated[Path, typer.Argument(help="评分细则 YAML 文件。")],
+    out: Annotated[Path, typer.Option("-o", "--out", help="模板输出文件夹。")],
+    period: PeriodOpt = None,
+    units: UnitsOpt = None,
+    table: Annotated[
+        bool, typer.Option("--table", help="生成一行一个单位的汇总表模板，而不是每单位一份填报表。")
+    ] = False,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """按评分细则生成填报模板：每个单位一份（含本单位目标值、下拉框、数值校验、评分标准提示），或 --table 汇总表。"""
+    from safescore.inputs.read import resolve_targets
+    from safescore.render.template_xlsx import write_form_templates, write_table_template
+
+    console = _console(as_json)
+    r = _load(rubric, console, as_json, quiet)
+    p = _period(r, period, console)
+    registry = _registry(r, units, console)
+    if not registry:
+        raise _usage_error(console, "规则中没有单位名单，请用 --units 指定单位名单表")
+    report = Report()
+    targets = resolve_targets(r, registry, report, [])
+    if not report.ok:
+        problem_report(console, report.problems, title="目标值")
+        raise typer.Exit(EXIT_USAGE)
+    try:
+        paths = (
+            write_table_template(r, registry, p, out)
+            if table
+            else write_form_templates(r, registry, p, out, targets=targets)
+        )
+    except OSError as exc:
+        console.print(f"[bold red]无法写入 {out}：{exc.strerror or exc}[/bold red]")
+        raise typer.Exit(EXIT_IO) from None
+    if as_json:
+        _emit_json({"files": [str(x) for x in paths]})
+    elif not quiet:
+        console.print(f"已生成 {len(paths)} 个模板，位于 {out}")
+    raise typer.Exit(EXIT_OK)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
