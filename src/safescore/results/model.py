@@ -60,9 +60,12 @@ class InputUsed:
     cell: str | None
 
     def to_dict(self) -> dict[str, Any]:
-        raw = (
-            self.raw if isinstance(self.raw, str | int | float | bool) or self.raw is None else str(self.raw)
-        )
+        if isinstance(self.raw, Decimal):
+            raw: Any = float(self.raw)  # a number read back from results.json
+        elif isinstance(self.raw, str | int | float | bool) or self.raw is None:
+            raw = self.raw
+        else:
+            raw = str(self.raw)  # dates and times from the sheet
         return {
             "field": self.field,
             "label": self.label,
