@@ -100,8 +100,11 @@ def _patch_member(path: Path, member: str, replacements: dict[bytes, bytes]) -> 
         for info, data in items:
             if info.filename == member:
                 for old, new in replacements.items():
-                    assert old in data, old
-                    data = data.replace(old, new)
+                    # openpyxl writes an empty value as <v /> or <v></v> depending on whether lxml is installed
+                    variants = [old, old.replace(b"<v />", b"<v></v>"), old.replace(b"<v />", b"<v/>")]
+                    found = next((v for v in variants if v in data), None)
+                    assert found is not None, old
+                    data = data.replace(found, new)
             out.writestr(info.filename, data)
     return path
 

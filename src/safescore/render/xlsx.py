@@ -1,0 +1,429 @@
+"""``results.xlsx``: ranking, item scores, deductions, problem list, validation, about (SPEC 5, 9).
+
+Every text that came from a return, a scoresheet or a file name is written as a
+string cell, never as a formula, and text that a spreadsheet would read as a
+formula once re-typed or exported (``= + - @``, also after leading whitespace) also
+gets Excel's quote prefix, so the cell keeps showing the text exactly as it arrived.
+Timestamps come from SOURCE_DATE_EPOCH when set, so equal results give equal bytes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Sequence
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from safescore import __version__
+from safescore.engine.reasons import fmt
+from safescore.problems import ROW_COLUMNS, SEVERITY_LABEL, Report
+from safescore.render import _xlsx_style as xs
+from safescore.render.bulletin import period_label
+from safescore.render.files import write_atomic
+from safescore.render.jsonout import created_at
+from safescore.results.model import ItemScore, Result, UnitResult
+
+SHEETS = {
+    "zh": ("排名", "得分明细", "扣分说明", "问题清单", "数据校验", "说明"),
+    "en": ("Ranking", "Item scores", "Deductions", "Problems", "Validation", "About"),
+}
+RANK_HEAD = ("排名", "单位", "总分", "等次", "较上期")
+RANK_TAIL = ("加分", "减分", "一票否决", "标记")
+DETAIL_HEAD = ("单位", "分组", "指标编码", "指标名称", "分值", "取值", "评分标准", "得分", "扣分", "扣分原因")
+WHERE_HEAD = ("来源", "文件", "工作表", "单元格")
+ISSUE_HEAD = (*"序号 单位 分组 指标编码 指标名称 扣分 扣分原因 佐证".split(), *WHERE_HEAD, "整改期限")
+CHECK_HEAD = tuple("级别 代码 文件 工作表 单元格 行 列 单位 字段 所见值 应为 说明".split())
+assert len(CHECK_HEAD) == len(ROW_COLUMNS)  # one header per Problem row column, same order
+
+# The tool's own words in English (--lang en); data (names, titles, reasons) is never translated.
+EN = {
+    "排名": "Rank", "单位": "Unit", "总分": "Total", "等次": "Grade", "较上期": "Change",
+    "加分": "Bonus", "减分": "Penalty", "一票否决": "Veto", "标记": "Marks", "分组": "Group",
+    "指标编码": "Item", "指标名称": "Title", "分值": "Points", "取值": "Value", "评分标准": "Rule",
+    "得分": "Score", "扣分": "Lost", "扣分原因": "Reason", "来源": "Source", "文件": "File",
+    "工作表": "Sheet", "单元格": "Cell", "佐证": "Evidence", "序号": "No.", "整改期限": "Fix by",
+    "级别": "Severity", "代码": "Code", "行": "Line", "列": "Column", "字段": "Field",
+    "所见值": "Seen", "应为": "Expected", "说明": "Message", "项目": "Key", "内容": "Value",
+    "点名": "called out", "表扬": "commended", "未报送": "not submitted", "预警": "warning",
+    "自评偏高": "self-score high", "否决前总分": "total before veto", "单位填报": "own return",
+    "考评细则": "Rubric", "细则编号": "Rubric id", "版本": "Version", "细则SHA-256": "Rubric SHA-256",
+    "考评期": "Period", "期别": "Period label", "小数位数": "Decimals", "生成时间": "Created",
+    "工具版本": "Tool version", "参评单位": "Units", "输入文件": "Input files", "用途": "Role",
+    "版式": "Layout", "等次颜色": "Grade colours", "被否决单位": "vetoed unit", "考评结果排名": "ranking",
+}  # fmt: skip
+
+# Light tints that stay readable in black-and-white print.
+_TINTS = {
+    "优秀 好": "C6EFCE",
+    "良好 较好": "DDEBF7",
+    "合格 一般 基本合格": "FFF2CC",
+    "不合格 较差 差": "FFC7CE",
+}
+GRADE_FILL = {g: PatternFill("solid", fgColor=tint) for names, tint in _TINTS.items() for g in names.split()}
+RED = GRADE_FILL["不合格"]
+SEVERITY_FILL = {"error": RED, "warning": GRADE_FILL["合格"]}
+CHANGE = '"↑"0;"↓"0;"持平"'  # rank change: places gained or lost since the previous period
+
+# Starts a formula in Excel, LibreOffice or WPS (full-width forms: typed through a Chinese IME).
+_FORMULA_START = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
+_MAX_CELL_TEXT = 32_767  # Excel's limit; longer text is cut rather than corrupting the file
+_MIN_WIDTH, _MAX_WIDTH = 6, 60
+_HEADER_WIDTH = 12  # wider headers wrap onto a second line
+# Column units are the width of "0" in the default font; the CJK fonts that stand in for 宋体 draw
+# Latin letters and digits wider than that (CJK characters stay at about two units).
+_LATIN = 1.2
+_ROWS_PER_PAGE = 40  # rows of a landscape A4 page at a readable size
+# the indent keeps text off a right-aligned number in the cell to its left
+TEXT = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
+# Long-text columns wrap at a narrower width so a row stays on one screen.
+CAPS = {"取值": 30, "评分标准": 40, "扣分原因": 50, "佐证": 50, "文件": 50, "一票否决": 40}
+
+
+def _width(text: str) -> float:
+    """Display width of one line in column units (see ``_LATIN``)."""
+    wide = xs.text_width(text) - len(text)  # text_width counts wide characters twice
+    return 2 * wide + _LATIN * (len(text) - wide)
+
+
+def _lines(text: str, width: float) -> int:
+    """Lines a wrapped cell needs at ``width`` (each paragraph wraps on its own)."""
+    # a paragraph as wide as its column was sized for fits; one that wraps loses line ends to
+    # unbroken words and slightly wide CJK glyphs, so a tenth is kept spare: better a row a
+    # little too tall than a clipped reason
+    usable = max((width - 3) * 0.9, 1.0)
+    return sum(1 if _width(p) + 3 <= width else math.ceil(_width(p) / usable) for p in text.split("\n"))
+
+
+def risky(text: str) -> bool:
+    """True when ``text`` could be taken for a formula (leading whitespace, tab and CR ignored)."""
+    return text.lstrip(" \t\r\n\u3000").startswith(_FORMULA_START)
+
+
+def number_format(decimals: int) -> str:
+    """``0.00`` for two decimals, ``0`` for none."""
+    return "0." + "0" * decimals if decimals > 0 else "0"
+
+
+def show(v: Any) -> str:
+    """A value as the officer would write it: 是/否, no trailing ``.0`` on whole floats."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    if v is None:
+        return ""
+    return fmt(v) if isinstance(v, bool | Decimal) else str(v)
+
+
+class _Sheet:
+    """One worksheet being filled: safe cell writes, and the width each column's content needs."""
+
+    def __init__(self, ws: Worksheet, decimals: int, lang: str) -> None:
+        self.ws = ws
+        self.decimals = decimals
+        self.nf = number_format(decimals)
+        self.lang = lang
+        self.need: dict[int, float] = {}
+        self.caps: dict[int, int] = {}
+        self.free_rows: set[int] = set()  # titles that run over empty cells: not measured, not wrapped
+
+    def w(self, zh: str) -> str:
+        """The tool's word in the output language."""
+        return EN.get(zh, zh) if self.lang == "en" else zh
+
+    def put(
+        self,
+        row: int,
+        col: int,
+        value: Any,
+        *,
+        font: Font = xs.FONT,
+        fill: PatternFill | None = None,
+        align: Alignment | None = None,
+        number_format: str | None = None,
+        measure: bool = True,
+    ) -> Cell:
+        """Write one cell; text is always a string cell, numbers are numbers."""
+        if isinstance(value, Decimal):
+            value = float(value)  # exact enough: scores are already rounded to `decimals`
+        if isinstance(value, str):
+            value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_CELL_TEXT]
+        cell = self.ws.cell(row=row, column=col)
+        cell.value = value
+        if isinstance(value, str):
+            cell.data_type = "s"  # openpyxl would store "=…" as a formula
+            if risky(value):
+                cell.quotePrefix = True  # re-typing or CSV export keeps it text as well
+            shown = max((_width(p) for p in value.split("\n")), default=0) + 1  # the indent
+        elif isinstance(value, int | float):
+            cell.number_format = number_format or (self.nf if isinstance(value, float) else "0")
+            shown = _LATIN * (
+                len(f"{value:.{self.decimals}f}" if isinstance(value, float) else str(value)) + 1
+            )
+        else:
+            shown = 0
+        cell.font = font
+        cell.alignment = align or (TEXT if isinstance(value, str) or value is None else xs.PLAIN)
+        if fill is not None:
+            cell.fill = fill
+        if row in self.free_rows:
+            cell.alignment = xs.PLAIN
+        else:
+            cell.border = xs.BORDER
+            if measure:
+                self.need[col] = max(self.need.get(col, 0), shown)
+        return cell
+
+    def title(self, row: int, text: str, font: Font = xs.TITLE_FONT) -> None:
+        """A title line in column A that may run across the empty cells to its right."""
+        self.free_rows.add(row)
+        self.put(row, 1, text, font=font)
+
+    def header(self, row: int, labels: Sequence[str], start: int = 1) -> None:
+        """Bold header cells; a long header wraps rather than widening a column of short numbers."""
+        for col, label in enumerate(labels, start=start):
+            text = self.w(label)
+            self.put(row, col, text, font=xs.BOLD, fill=xs.HEADER_FILL, align=xs.CENTER, measure=False)
+            self.need[col] = max(self.need.get(col, 0), min(_width(text), _HEADER_WIDTH))
+            self.caps.setdefault(col, CAPS.get(label, _MAX_WIDTH))
+
+    def finish(
+        self, *, freeze: str, title_rows: str, filter_row: int | None = None, title_cols: str | None = None
+    ) -> None:
+        """Column widths from content, row heights for wrapped text, frozen panes, filter, printing.
+
+        ``title_cols`` marks a sheet too wide to shrink onto one page: it prints across
+        pages repeating those columns instead.
+        """
+        ws = self.ws
+        widths = {
+            col: float(min(self.caps.get(col, _MAX_WIDTH), max(_MIN_WIDTH, math.ceil(need) + 2)))
+            for col, need in self.need.items()
+        }
+        xs.set_widths(ws, widths)
+        for cells in ws.iter_rows():
+            if not cells or cells[0].row in self.free_rows:
+                continue
+            lines = max(
+                (_lines(c.value, widths.get(c.column, 8.43)) for c in cells if isinstance(c.value, str)),
+                default=1,
+            )
+            if lines > 1:  # one-line rows keep the program's own default height
+                ws.row_dimensions[cells[0].row].height = round(lines * xs.LINE_HEIGHT + 6, 1)
+        ws.freeze_panes = freeze
+        if filter_row is not None and ws.max_row > filter_row:
+            ws.auto_filter.ref = f"A{filter_row}:{get_column_letter(ws.max_column)}{ws.max_row}"
+        # a wide sheet prints one page tall while that stays legible, else at full size across pages
+        xs.page_setup(
+            ws, title_rows=title_rows, title_cols=title_cols, fit="height" if title_cols else "width"
+        )
+        ws.sheet_properties.pageSetUpPr.fitToPage = not title_cols or ws.max_row <= _ROWS_PER_PAGE
+
+
+# --- the sheets ------------------------------------------------------------------------------
+
+
+def _marks(sh: _Sheet, u: UnitResult) -> str:
+    flags = ("bottom" in u.callouts, "点名"), ("top" in u.callouts, "表扬"), (not u.submitted, "未报送")
+    marks = [sh.w(word) for on, word in (*flags, (u.self_flag, "自评偏高")) if on]
+    return "；".join(marks + [f"{sh.w('预警')}：{w}" for w in u.warnings])
+
+
+def _veto_text(sh: _Sheet, u: UnitResult) -> str:
+    text = "；".join(v.title for v in u.vetoes)
+    if u.vetoes and u.total != u.total_before_veto:
+        text += f"（{sh.w('否决前总分')} {fmt(u.total_before_veto)}）"
+    return text
+
+
+def _ranking(sh: _Sheet, result: Result) -> None:
+    label = period_label(result.period) if sh.lang == "zh" else result.period or ""
+    sh.title(1, f"{result.rubric_title} {label} {sh.w('考评结果排名')}")
+    row = 3
+    for g in result.groups:
+        units = result.group_units(g.id)
+        sections = units[0].sections if units else ()  # every unit of a group has the group's sections
+        sh.title(row, f"{g.title}（{g.size}个单位）" if sh.lang == "zh" else f"{g.title} ({g.size})", xs.BOLD)
+        heads = [*RANK_HEAD, *(f"{s.title}（{fmt(s.points)}）" for s in sections), *RANK_TAIL]
+        sh.header(row + 1, heads)
+        row += 2
+        for u in units:
+            scores = {s.id: s.score for s in u.sections}
+            change = None if u.previous_rank is None else u.previous_rank - u.rank
+            cells = [u.rank, u.unit, u.total, u.grade or "—", change, *(scores.get(s.id) for s in sections)]
+            cells += [u.bonus, u.penalty, _veto_text(sh, u), _marks(sh, u)]
+            fills = {
+                4: RED if u.vetoes else GRADE_FILL.get(u.grade or ""),
+                len(cells) - 1: RED if u.vetoes else None,
+            }
+            fills[len(cells)] = RED if "bottom" in u.callouts else None
+            for col, v in enumerate(cells, start=1):
+                centre = xs.CENTER if col in (1, 4, 5) else None
+                sh.put(
+                    row, col, v, fill=fills.get(col), align=centre, number_format=CHANGE if col == 5 else None
+                )
+            row += 1
+        row += 1
+    # the blocks differ in their section columns, so only the title row and the unit column freeze
+    sh.finish(freeze="C2", title_rows="1:1")
+
+
+def _item_columns(result: Result) -> list[tuple[str, str]]:
+    """(id, title) of every item, section by section, bonus and penalty last."""
+    sections: list[str] = []
+    seen: dict[str, tuple[str, str]] = {}
+    for u in result.units:
+        sections += [s.id for s in u.sections if s.id not in sections]
+        for it in u.items:
+            seen.setdefault(it.id, (it.section, it.title))
+    order = {sid: i for i, sid in enumerate([*sections, "bonus", "penalty"])}
+    first = {iid: i for i, iid in enumerate(seen)}
+    ids = sorted(seen, key=lambda iid: (order.get(seen[iid][0], len(order)), first[iid]))
+    return [(iid, seen[iid][1]) for iid in ids]
+
+
+def _matrix(sh: _Sheet, result: Result) -> None:
+    items = _item_columns(result)
+    sh.header(1, ("", "", ""))
+    sh.header(2, ("单位", "分组", "总分"))
+    for col, (iid, title) in enumerate(items, start=4):
+        sh.put(1, col, iid, font=xs.BOLD, fill=xs.HEADER_FILL, align=xs.CENTER)
+        # titles wrap in the header: the column is as wide as its id and numbers
+        sh.put(2, col, title, font=xs.BOLD, fill=xs.HEADER_FILL, align=xs.CENTER, measure=False)
+        sh.need[col] = max(sh.need.get(col, 0), 10)
+    col_of = {iid: col for col, (iid, _) in enumerate(items, start=4)}
+    row = 3
+    for g in result.groups:
+        for u in result.group_units(g.id):
+            sh.put(row, 1, u.unit)
+            sh.put(row, 2, g.title)
+            sh.put(row, 3, u.total, font=xs.BOLD)
+            for it in u.items:
+                sh.put(row, col_of[it.id], it.score)
+            row += 1
+    sh.finish(freeze="D3", title_rows="1:2", filter_row=2, title_cols="A:C")
+
+
+def deductions(result: Result) -> Iterator[tuple[UnitResult, str, ItemScore, Decimal]]:
+    """(unit, group title, item, points lost) for every item that cost points or was not scored normally.
+
+    Penalty items (减分) count too: their score is the points taken off the total.
+    Units come in ranking order per group, items in rubric order.
+    """
+    for g in result.groups:
+        for u in result.group_units(g.id):
+            for it in u.items:
+                lost = it.score if it.section == "penalty" else it.lost
+                if lost > 0 or it.status != "ok":
+                    yield u, g.title, it, lost
+
+
+def _value(it: ItemScore) -> str:
+    """The value(s) as typed in the return, labelled when an item reads several fields."""
+    if len(it.inputs) > 1:
+        return "；".join(f"{i.label}：{show(i.raw) or '空'}" for i in it.inputs)
+    if it.inputs:
+        return show(it.inputs[0].raw)
+    return show(it.value)
+
+
+def _where(sh: _Sheet, it: ItemScore) -> list[Any]:
+    src = it.source
+    return [sh.w("单位填报") if src.name == "return" else src.name, src.file, src.sheet, src.cell]
+
+
+def _explained(sh: _Sheet, result: Result) -> None:
+    sh.header(1, (*DETAIL_HEAD, *WHERE_HEAD, "佐证"))
+    for row, (u, group, it, lost) in enumerate(deductions(result), start=2):
+        penalty = it.section == "penalty"
+        values = [u.unit, group, it.id, it.title, it.points, _value(it), it.basis or it.rule]
+        values += [None if penalty else it.score, lost, it.reason, *_where(sh, it), "\n".join(it.evidence)]
+        for col, v in enumerate(values, start=1):
+            sh.put(row, col, v)
+    sh.finish(freeze="C2", title_rows="1:1", filter_row=1)
+
+
+def _issues(sh: _Sheet, result: Result) -> None:
+    sh.header(1, ISSUE_HEAD)
+    rows = [(u, g, it, lost) for u, g, it, lost in deductions(result) if lost > 0]
+    for n, (u, group, it, lost) in enumerate(rows, start=1):
+        values = [n, u.unit, group, it.id, it.title, lost, it.reason, "\n".join(it.evidence), *_where(sh, it)]
+        for col, v in enumerate(values, start=1):
+            sh.put(n + 1, col, v, align=xs.CENTER if col == 1 else None)
+        # left blank for the office; a date typed here shows as a date
+        sh.put(n + 1, len(values) + 1, None, fill=xs.INPUT_FILL, number_format="yyyy-mm-dd")
+    sh.need[len(ISSUE_HEAD)] = 12
+    sh.finish(freeze="C2", title_rows="1:1", filter_row=1)
+
+
+def _validation(sh: _Sheet, result: Result) -> None:
+    sh.header(1, CHECK_HEAD)
+    order = {"error": 0, "warning": 1, "info": 2}
+    rows = sorted(Report(list(result.problems)).to_rows(), key=lambda r: order.get(r["severity"], 3))
+    for row, data in enumerate(rows, start=2):
+        sev = data["severity"]
+        for col, key in enumerate(ROW_COLUMNS, start=1):
+            v = data[key]
+            if key == "severity":
+                v = SEVERITY_LABEL.get(sev, sev) if sh.lang == "zh" else sev
+            sh.put(row, col, v, fill=SEVERITY_FILL.get(sev) if key == "severity" else None)
+    sh.finish(freeze="A2", title_rows="1:1", filter_row=1)
+
+
+def _about(sh: _Sheet, result: Result, manifest: dict[str, Any] | None) -> None:
+    sh.header(1, ("项目", "内容"))
+    pairs: list[tuple[str, Any]] = [
+        ("考评细则", result.rubric_title), ("细则编号", result.rubric_id), ("版本", result.rubric_version),
+        ("细则SHA-256", result.rubric_sha256), ("考评期", result.period), ("期别", period_label(result.period)),
+        ("小数位数", result.decimals), ("生成时间", created_at()), ("工具版本", f"safescore {__version__}"),
+        ("参评单位", len(result.units)), ("未报送", "、".join(result.not_submitted) or "—"),
+    ]  # fmt: skip
+    for row, (key, value) in enumerate(pairs, start=2):
+        sh.put(row, 1, sh.w(key), font=xs.BOLD)
+        # left-aligned like the text around it, numbers included
+        sh.put(row, 2, value if value is not None else "—", align=Alignment(horizontal="left", indent=1))
+    row = len(pairs) + 3
+    inputs = (manifest or {}).get("inputs", result.inputs)
+    sh.put(row, 1, sh.w("输入文件"), font=xs.BOLD, fill=xs.HEADER_FILL)
+    sh.header(row, ("文件", "SHA-256", "用途", "版式"), start=2)
+    for offset, entry in enumerate(inputs, start=1):
+        sh.put(row + offset, 1, None)
+        for col, key in enumerate(("path", "sha256", "role", "layout"), start=2):
+            sh.put(row + offset, col, entry.get(key))
+    row += len(inputs) + 2
+    sh.put(row, 1, sh.w("等次颜色"), font=xs.BOLD, fill=xs.HEADER_FILL)
+    legend = [(g, GRADE_FILL[g]) for g in ("优秀", "良好", "合格", "不合格")] + [(sh.w("一票否决"), RED)]
+    for offset, (text, fill) in enumerate(legend, start=1):
+        sh.put(row + offset, 1, text, fill=fill, align=xs.CENTER)
+    sh.finish(freeze="A2", title_rows="1:1")
+
+
+def results_workbook(result: Result, *, manifest: dict[str, Any] | None = None, lang: str = "zh") -> Workbook:
+    """The whole ``results.xlsx`` as an openpyxl workbook (not yet saved)."""
+    names = SHEETS.get(lang, SHEETS["zh"])
+    wb = Workbook()
+    wb.remove(wb.active)
+    builders = (_ranking, _matrix, _explained, _issues, _validation)
+    for name, build in zip(names, builders, strict=False):
+        build(_Sheet(wb.create_sheet(name), result.decimals, lang), result)
+    _about(_Sheet(wb.create_sheet(names[-1]), result.decimals, lang), result, manifest)
+    wb.properties.creator = "safescore"
+    wb.properties.title = f"{result.rubric_title} {result.period or ''}".strip()
+    return wb
+
+
+def write_results_xlsx(
+    result: Result, path: Path, *, manifest: dict[str, Any] | None = None, lang: str = "zh"
+) -> None:
+    """Write ``results.xlsx`` atomically; byte-identical for equal results under SOURCE_DATE_EPOCH.
+
+    ``manifest`` (as written to manifest.json) supplies the input list of the 说明
+    sheet; without it the result's own input list is used.
+    """
+    wb = results_workbook(result, manifest=manifest, lang=lang)
+    write_atomic(Path(path), xs.workbook_bytes(wb, xs.build_time()))
