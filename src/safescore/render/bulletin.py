@@ -58,6 +58,7 @@ class Issuer:
         "安委会办公室将对整改情况进行跟踪督办，整改不力的将在下一期考评中从严扣分。",
     )
     date: dt.date | None = None
+    rectify_days: int = 30  # 整改期限: days after the bulletin's date
 
 
 @dataclass(frozen=True)
@@ -124,6 +125,7 @@ class LetterView:
     vetoes: tuple[str, ...]
     deductions: tuple[Deduction, ...]
     self_total: str | None
+    deadline: str = ""  # 整改期限 for every item of the problem list
 
 
 @dataclass(frozen=True)
@@ -155,8 +157,10 @@ def _money(d: Decimal, places: int) -> str:
     return f"{d:.{places}f}"
 
 
-def letter_view(result: Result, u: UnitResult) -> LetterView:
-    """Everything one unit needs to see about its own score."""
+def letter_view(result: Result, u: UnitResult, issuer: Issuer | None = None) -> LetterView:
+    """Everything one unit needs to see about its own score, with the rectification deadline."""
+    issuer = issuer or Issuer()
+    deadline = cn_date((issuer.date or issue_date()) + dt.timedelta(days=issuer.rectify_days))
     places = result.decimals
     group = next(g for g in result.groups if g.id == u.group)
     deductions = tuple(
@@ -187,6 +191,7 @@ def letter_view(result: Result, u: UnitResult) -> LetterView:
         vetoes=tuple(v.title for v in u.vetoes),
         deductions=deductions,
         self_total=None if u.self_total is None else _money(u.self_total, places),
+        deadline=deadline if deductions else "",
     )
 
 
@@ -265,7 +270,7 @@ def bulletin_view(result: Result, issuer: Issuer | None = None, *, letters: bool
         warnings=warnings,
         not_submitted=result.not_submitted,
         next_steps=issuer.next_steps,
-        letters=tuple(letter_view(result, u) for u in result.units) if letters else (),
+        letters=tuple(letter_view(result, u, issuer) for u in result.units) if letters else (),
     )
 
 
