@@ -20,7 +20,8 @@ from safescore.api import score as score_api
 from safescore.inputs.read import read_inputs
 from safescore.inputs.workbook import iter_input_files
 from safescore.problems import InputReadError, Problem, Report, SafescoreError
-from safescore.render.jsonout import validation_dict, write_outputs
+from safescore.render.jsonout import validation_dict
+from safescore.render.outputs import write_all
 from safescore.render.terminal import problem_report, ranking_tables, unit_account
 from safescore.results.model import Result
 from safescore.results.periods import check_period, normalize_period
@@ -28,8 +29,8 @@ from safescore.rubric.check import check_rubric
 from safescore.rubric.model import Rubric, Unit
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
-SUPPORTED_FORMATS = ("table", "json")
-PLANNED_FORMATS = ("xlsx", "html", "docx")
+SUPPORTED_FORMATS = ("table", "json", "xlsx", "html", "docx")
+PLANNED_FORMATS: tuple[str, ...] = ()
 
 app = typer.Typer(
     name="safescore",
@@ -49,6 +50,13 @@ PeriodOpt = Annotated[
     str | None, typer.Option("--period", help="考核期间：2022Q1、2022-03、2022H1 或 2022。")
 ]
 LatestOpt = Annotated[bool, typer.Option("--latest", help="同一单位有两份回执时采用文件修改时间较新的一份。")]
+IssuerOpt = Annotated[
+    str | None, typer.Option("--issuer", help="发文机关（通报红头与落款），如 钢城区安全生产委员会办公室。")
+]
+DocNoOpt = Annotated[str | None, typer.Option("--doc-number", help="文号，如 钢安办〔2022〕12号。")]
+TemplateOpt = Annotated[
+    Path | None, typer.Option("--template", help="自带的 Word 模板（.docx），见 docs/word-templates.md。")
+]
 JobsOpt = Annotated[
     int | None, typer.Option("--jobs", "-j", min=1, help="并行读取的进程数（默认：CPU 核数）。")
 ]
@@ -173,6 +181,13 @@ def _read_and_score(
     return score_api(rubric, data, period, strict=strict)
 
 
+def _issuer(name: str | None, doc_number: str | None) -> Any:
+    from safescore.render.bulletin import Issuer
+
+    base = Issuer()
+    return Issuer(name=name or base.name, doc_number=doc_number or base.doc_number)
+
+
 def _exit_code(result: Result) -> int:
     if result.errors or result.not_submitted:
         return EXIT_PROBLEMS
@@ -262,15 +277,21 @@ def score(
     period: PeriodOpt = None,
     out: Annotated[
         Path | None,
-        typer.Option("-o", "--out", help="输出文件夹：results.json、validation.json、manifest.json。"),
+        typer.Option(
+            "-o",
+            "--out",
+            help="输出文件夹：results.json、results.xlsx、bulletin.docx/html、letters/、manifest.json。",
+        ),
     ] = None,
     fmt: Annotated[
-        str,
-        typer.Option(
-            "--format", help="输出格式，逗号分隔：table,json（xlsx、html、docx 将在后续版本提供）。"
-        ),
+        str, typer.Option("--format", help="输出格式，逗号分隔：table,json,xlsx,html,docx。")
     ] = "table,json",
-    letters: Annotated[bool, typer.Option("--letters", help="逐单位反馈单（尚未提供）。")] = False,
+    letters: Annotated[
+        bool, typer.Option("--letters", help="同时为每个单位生成反馈单（html/docx，写入 letters/）。")
+    ] = False,
+    issuer: IssuerOpt = None,
+    doc_number: DocNoOpt = None,
+    template: TemplateOpt = None,
     strict: Annotated[
         bool, typer.Option("--strict", help="缺失或无效的值一律视为错误，且不写出结果。")
     ] = False,
@@ -288,8 +309,10 @@ def score(
             raise _usage_error(console, f"输出格式 {f} 尚未实现；目前可用：{'、'.join(SUPPORTED_FORMATS)}")
         if f not in SUPPORTED_FORMATS:
             raise _usage_error(console, f"未知的输出格式 {f}；可用：{'、'.join(SUPPORTED_FORMATS)}")
-    if letters:
-        raise _usage_error(console, "--letters（逐单位反馈单）尚未实现")
+    if letters and not {"html", "docx"} & set(formats):
+        formats += ["html", "docx"]
+    if template is not None and not template.exists():
+        raise _usage_error(console, f"Word 模板 {template} 不存在")
     r = _load(rubric, console, as_json, quiet)
     sources = _parse_sources(r, source, console)
     p = _period(r, period, console)
@@ -311,7 +334,15 @@ def score(
     if out is not None and not (strict and code != EXIT_OK):
         options = {"formats": formats, "strict": strict, "latest": latest, "sources": sorted(sources)}
         try:
-            written = write_outputs(result, out, options, formats)
+            written = write_all(
+                result,
+                out,
+                formats=formats,
+                letters=letters,
+                issuer=_issuer(issuer, doc_number),
+                template=template,
+                options=options,
+            )
         except OSError as exc:
             console.print(f"[bold red]无法写入输出文件夹 {out}：{exc.strerror or exc}[/bold red]")
             raise typer.Exit(EXIT_IO) from None
@@ -431,10 +462,56 @@ def template(
     raise typer.Exit(EXIT_OK)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def report(ctx: typer.Context) -> None:
-    """从 results.json 生成通报（尚未实现）。"""
-    _not_yet("report", "通报与反馈单")
+@app.command()
+def report(
+    results: Annotated[Path, typer.Argument(help="safescore score 写出的 results.json。")],
+    fmt: Annotated[str, typer.Option("--format", help="docx、html、xlsx，逗号分隔。")] = "docx,html",
+    out: Annotated[
+        Path | None, typer.Option("-o", "--out", help="输出文件夹（默认：results.json 所在文件夹）。")
+    ] = None,
+    letters: Annotated[bool, typer.Option("--letters", help="同时生成逐单位反馈单。")] = False,
+    issuer: IssuerOpt = None,
+    doc_number: DocNoOpt = None,
+    template: TemplateOpt = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """不重新读取报表，直接由 results.json 重新生成通报、反馈单或 Excel。"""
+    from safescore.results.load import load_result
+
+    console = _console(as_json)
+    formats = [f.strip() for f in fmt.split(",") if f.strip()]
+    bad = [f for f in formats if f not in ("docx", "html", "xlsx")]
+    if bad or not formats:
+        raise _usage_error(console, f"report 的 --format 只能是 docx、html、xlsx，得到 {fmt}")
+    if template is not None and not template.exists():
+        raise _usage_error(console, f"Word 模板 {template} 不存在")
+    try:
+        result = load_result(results)
+    except OSError as exc:
+        console.print(f"[bold red]无法读取 {results}：{exc.strerror or exc}[/bold red]")
+        raise typer.Exit(EXIT_IO) from None
+    except (ValueError, KeyError, TypeError) as exc:
+        raise _usage_error(console, f"{results} 不是有效的 safescore 结果文件：{exc}") from None
+    target = out or results.parent
+    try:
+        written = write_all(
+            result,
+            target,
+            formats=formats,
+            letters=letters,
+            issuer=_issuer(issuer, doc_number),
+            template=template,
+            meta=False,
+        )
+    except OSError as exc:
+        console.print(f"[bold red]无法写入 {target}：{exc.strerror or exc}[/bold red]")
+        raise typer.Exit(EXIT_IO) from None
+    if as_json:
+        _emit_json({"files": written})
+    elif not quiet:
+        console.print(f"已写出 {len(written)} 个文件到 {target}")
+    raise typer.Exit(EXIT_OK)
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
