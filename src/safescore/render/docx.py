@@ -390,6 +390,8 @@ def _letter_texts(letter: LetterView, heading: str) -> _LetterTexts:
         parts.append(f"报送状态：{gb.clean(letter.status)}。")
     n = len(letter.deductions)
     parts.append(f"共有{n}项扣分，明细如下。" if n else "本期无扣分项。")
+    if n and letter.deadline:
+        parts.append(f"请于{gb.clean(letter.deadline)}前完成整改，并将整改情况书面报送安委会办公室。")
     sections = [(_nz(t), _nz(p), _nz(s)) for t, s, p in letter.sections]
     if _nonzero(letter.bonus):
         sections.append(("加分", "—", _nz(letter.bonus)))
