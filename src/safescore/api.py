@@ -47,7 +47,7 @@ def score(rubric: Rubric, inputs: Inputs, period: str | None = None, *, strict: 
                             unit=u.name,
                         )
                     )
-        gs = score_group(rubric, g, members, inputs)
+        gs = score_group(rubric, g, members, inputs, period)
         group_result, unit_results = build_group(rubric, gs, inputs, report, strict)
         groups.append(group_result)
         units.extend(unit_results)

@@ -101,11 +101,9 @@ def _parse_sources(rubric: Rubric, items: list[str] | None, console: Console) ->
             raise _usage_error(console, f"--source 应写作 名称=路径，得到“{raw}”")
         if name == "return":
             raise _usage_error(console, "单位自己的回执直接作为参数给出，不需要 --source return=")
-        if name in rubric.records:
-            raise _usage_error(console, f"台账 {name} 的读取尚未实现（records）")
-        if name not in rubric.sources:
-            known = "、".join(rubric.sources) or "（规则未声明任何 sources）"
-            raise _usage_error(console, f"未知的来源 {name}；规则中声明的来源：{known}")
+        if name not in rubric.sources and name not in rubric.records:
+            known = "、".join([*rubric.sources, *rubric.records]) or "（规则未声明任何 sources 或 records）"
+            raise _usage_error(console, f"未知的来源或台账 {name}；规则中声明的来源和台账：{known}")
         out.setdefault(name, []).append(path)
     return out
 

@@ -2,7 +2,10 @@
 
 Item scores are rounded half-up to the rubric's ``decimals``; section scores and
 totals are sums of those rounded parts (SPEC 3.3), so every table adds up.
-Pure: no I/O, no output libraries.
+Fields derived from record lists replace reported values before any rule runs.
+A warning's penalty joins the penalty side: it is added to the penalty items
+before the penalty cap, exactly like a 减分 item, so ``total = sections + bonus -
+min(penalty items + warnings, cap)`` still holds. Pure: no I/O, no output libraries.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from decimal import Decimal
 import numpy as np
 
 from safescore.engine.decvec import DecVec
+from safescore.engine.records import RecordOutcome, evaluate_records, uses_records
 from safescore.engine.rules import RuleCtx, RuleOut, apply_rule
 from safescore.inputs.model import FieldValue, Inputs, ScoreRow
 from safescore.rubric import model as m
@@ -79,6 +83,7 @@ class GroupScores:
     total_before: DecVec
     total: DecVec
     vetoes: list[VetoCol] = field(default_factory=list)
+    records: RecordOutcome | None = None  # derived fields, overdue records, warnings, ladders
 
     @property
     def n(self) -> int:
@@ -211,6 +216,7 @@ def _adjust(
     units: list[m.Unit],
     inputs: Inputs,
     gid: str,
+    extra: DecVec | None = None,
 ) -> tuple[list[ItemCol], DecVec]:
     n = len(units)
     cols = [
@@ -219,16 +225,27 @@ def _adjust(
         if it.groups is None or gid in it.groups
     ]
     total = _sum_scores(cols, n, rubric.decimals)
+    if extra is not None:
+        total = total + extra.round_half_up(rubric.decimals)
     if block.cap is not None:
         total = total.minimum(DecVec.const(block.cap, n)).round_half_up(rubric.decimals)
     return cols, total
 
 
-def score_group(rubric: m.Rubric, group: m.Group, units: list[m.Unit], inputs: Inputs) -> GroupScores:
-    """Score all units of one group; ranks and grades are applied by the caller."""
+def score_group(
+    rubric: m.Rubric, group: m.Group, units: list[m.Unit], inputs: Inputs, period: str | None = None
+) -> GroupScores:
+    """Score all units of one group; ranks and grades are applied by the caller.
+
+    ``period`` (default: the one the inputs were read for) places record lists in time.
+    """
     n = len(units)
     gid = group.id
     env, invalid = build_env(rubric, units, inputs)
+    records = None
+    if uses_records(rubric):
+        when = period if period is not None else inputs.period
+        records = evaluate_records(rubric, gid, units, inputs, when, env, invalid)
     scale = rubric.scale_for(gid)
     items: list[ItemCol] = []
     sections: list[SectionCol] = []
@@ -248,7 +265,10 @@ def score_group(rubric: m.Rubric, group: m.Group, units: list[m.Unit], inputs: I
             contrib = raw
         sections.append(SectionCol(s, contrib_points, raw_points, weight, raw, contrib))
     bonus_items, bonus = _adjust(rubric.bonus, "bonus", rubric, env, invalid, units, inputs, gid)
-    penalty_items, penalty = _adjust(rubric.penalty, "penalty", rubric, env, invalid, units, inputs, gid)
+    warned = records.penalty if records is not None else None
+    penalty_items, penalty = _adjust(
+        rubric.penalty, "penalty", rubric, env, invalid, units, inputs, gid, warned
+    )
     total = DecVec.const(0, n).round_half_up(rubric.decimals)
     for sc in sections:
         total = total + sc.score
@@ -279,4 +299,5 @@ def score_group(rubric: m.Rubric, group: m.Group, units: list[m.Unit], inputs: I
         total_before,
         total,
         vetoes,
+        records,
     )

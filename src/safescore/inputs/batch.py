@@ -11,13 +11,14 @@ import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from safescore.inputs.form import looks_like_form, read_form_workbook
 from safescore.inputs.match import UnitMatcher
-from safescore.inputs.model import InputFile, ScoreRow, UnitReturn
+from safescore.inputs.model import InputFile, Record, ScoreRow, UnitReturn
+from safescore.inputs.records import find_record_sheets, read_record_sheet, read_records_workbook
 from safescore.inputs.scores import looks_like_scores, read_scores_workbook
 from safescore.inputs.table import looks_like_table, read_table_workbook
 from safescore.inputs.workbook import read_workbook
@@ -31,12 +32,13 @@ Progress = Callable[[Path], None]
 
 @dataclass
 class FileRead:
-    """What one file gave: its returns or assessor rows, and its problems."""
+    """What one file gave: its returns, assessor rows or ledger records, and its problems."""
 
     path: str
     info: InputFile | None
     returns: list[UnitReturn] = field(default_factory=list)
     scores: list[ScoreRow] = field(default_factory=list)
+    records: dict[str, list[Record]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
 
 
@@ -78,7 +80,8 @@ def _no_layout(path: Path, rubric: Rubric, wb: Any, report: Report) -> None:
 
 
 def read_one(path: Path, role: str) -> FileRead:
-    """Read one file as a return (``role == "return"``) or as an assessor scoresheet."""
+    """Read one file as a return (``role == "return"``), a record list (``role`` is a
+    rubric ``records:`` name) or an assessor scoresheet (any other source name)."""
     rubric: Rubric = _STATE["rubric"]
     matcher: UnitMatcher = _STATE["matcher"]
     report = Report()
@@ -87,9 +90,18 @@ def read_one(path: Path, role: str) -> FileRead:
         return FileRead(str(path), None, problems=report.problems)
     out = FileRead(str(path), None)
     modified = wb.modified if wb.modified is not None else path.stat().st_mtime
-    if role != "return":
+    ledgers = find_record_sheets(wb, rubric) if role == "return" else []
+    if ledgers:
+        # ledger sheets inside a return are read as records, never as table rows
+        wb = replace(wb, sheets=[s for s in wb.sheets if all(s is not sh for _, sh, _ in ledgers)])
+    if role in rubric.records:
+        out.info = InputFile(str(path), sha256_file(path), role, "records")
+        out.records[role] = read_records_workbook(wb, role, rubric.records[role], matcher, report)
+    elif role != "return":
         out.info = InputFile(str(path), sha256_file(path), role, "scores")
         out.scores = read_scores_workbook(wb, role, rubric, matcher, report)
+    elif not wb.sheets:
+        out.info = InputFile(str(path), sha256_file(path), role, "records")
     elif any(looks_like_table(s, rubric) for s in wb.sheets):
         out.info = InputFile(str(path), sha256_file(path), role, "table")
         out.returns = read_table_workbook(wb, rubric, matcher, report)
@@ -103,6 +115,12 @@ def read_one(path: Path, role: str) -> FileRead:
     for ret in out.returns:
         if ret.modified is None:
             ret.modified = modified
+    # a form's ledger sheet needs no unit column: its rows are the form's unit's
+    own = out.returns[0].unit if out.info and out.info.layout == "form" and out.returns else None
+    for name, sheet, header in ledgers:
+        rl = rubric.records[name]
+        rows = read_record_sheet(sheet, header, path, name, rl, matcher, report, unit=own)
+        out.records.setdefault(name, []).extend(rows)
     out.problems = report.problems
     return out
 

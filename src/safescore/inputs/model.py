@@ -68,6 +68,21 @@ class ScoreRow:
 
 
 @dataclass(frozen=True, slots=True)
+class Record:
+    """One row of a record list (台账): its unit, cleaned values by column key, and its row.
+
+    ``pos`` is the row's unit cell (or first mapped cell), so a warning can say
+    exactly which ledger line triggered it; a value that could not be cleaned is None.
+    """
+
+    source: str  # the rubric's record-list name
+    unit: str
+    values: dict[str, Value]
+    pos: CellRef
+    row: int  # 1-based sheet row
+
+
+@dataclass(frozen=True, slots=True)
 class InputFile:
     path: str
     sha256: str
@@ -83,6 +98,9 @@ class Inputs:
     returns: dict[str, UnitReturn] = field(default_factory=dict)
     scores: dict[str, list[ScoreRow]] = field(default_factory=dict)
     targets: dict[str, dict[str, Decimal]] = field(default_factory=dict)
+    # a list name is present (possibly empty) once a file or sheet for it was read
+    records: dict[str, list[Record]] = field(default_factory=dict)
     files: list[InputFile] = field(default_factory=list)
     report: Report = field(default_factory=Report)
     skipped_rows: list[CellRef] = field(default_factory=list)
+    period: str | None = None  # the period the returns were read for (records are cut by it)

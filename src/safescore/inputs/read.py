@@ -1,4 +1,4 @@
-"""Read every input of a run: returns, assessor scoresheets, targets tables.
+"""Read every input of a run: returns, assessor scoresheets, record lists, targets tables.
 
 A bad file never stops the others: each problem is added to the report with
 its file (and sheet and cell where it applies), and reading goes on.
@@ -158,8 +158,10 @@ def read_inputs(
     jobs: int | None = None,
     progress: Progress | None = None,
 ) -> Inputs:
-    """Read returns (``paths``: table or form layout, files or folders) and assessor
-    scoresheets (``sources``: name → files), ``jobs`` files at a time.
+    """Read returns (``paths``: table or form layout, files or folders), assessor
+    scoresheets and record lists (``sources``: name → files; a name declared under the
+    rubric's ``records:`` is read as that ledger), ``jobs`` files at a time. Ledger
+    sheets inside returns are found by their sheet name or columns.
 
     Never raises for bad data; see ``Inputs.report``. ``period`` lets form returns
     made for another period be refused.
@@ -173,17 +175,22 @@ def read_inputs(
     for name, spaths in (sources or {}).items():
         tasks += [(p, name) for p in iter_input_files([Path(p) for p in spaths], report)]
     reads = list(read_files(tasks, rubric, registry, period, jobs=jobs, progress=progress))
+    supplied = {name for fr in reads for name in fr.records}
+    # a return need not carry a column its ledger supplies (排查隐患数 counted from 隐患清单)
+    from_ledger = {f for f, d in rubric.derive.items() if d.records in supplied}
     files: list[InputFile] = []
     for fr in reads:
-        report.extend(fr.problems)
+        report.extend(p for p in fr.problems if not (p.code == "missing-column" and p.field in from_ledger))
         if fr.info is not None:
             files.append(fr.info)
     returns = merge_returns(
         [fr for fr, (_, role) in zip(reads, tasks, strict=True) if role == "return"], report, latest=latest
     )
-    inputs = Inputs(units=registry, returns=returns, files=files, report=report)
+    inputs = Inputs(units=registry, returns=returns, files=files, report=report, period=period)
     for fr, (_, role) in zip(reads, tasks, strict=True):
-        if role != "return":
+        for name, rows in fr.records.items():  # a ledger that was read counts as supplied, rows or not
+            inputs.records.setdefault(name, []).extend(rows)
+        if role != "return" and role not in rubric.records:
             inputs.scores.setdefault(role, []).extend(fr.scores)
     inputs.targets = resolve_targets(rubric, registry, report, files)
     return inputs

@@ -254,7 +254,11 @@ def bulletin_view(result: Result, issuer: Issuer | None = None, *, letters: bool
         f"共考评{n_units}个单位，发现扣分问题{problems}项。现将考评结果通报如下。"
     )
     vetoes = tuple((u.unit, v.title) for u in result.units for v in u.vetoes)
-    warnings = tuple((u.unit, w) for u in result.units for w in u.warnings)
+    warnings = tuple(
+        (u.unit, f"{w.title}（{w.action}）" if w.action else w.title)
+        for u in result.units
+        for w in u.warning_details
+    ) or tuple((u.unit, w) for u in result.units for w in u.warnings)
     title = f"关于{plabel}{_short_title(result.rubric_title)}考评结果的通报"
     return BulletinView(
         title=title,

@@ -1,24 +1,33 @@
-"""Turn columnar group scores into per-unit results with reasons and cells."""
+"""Turn columnar group scores into per-unit results with reasons and cells.
+
+Record lists add to this: a derived field cites the ledger rows it counted, each
+warning becomes a penalty line (reason and triggering rows as evidence) plus a
+``warning_details`` entry, and overdue records are listed as problems.
+"""
 
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 from typing import Any
 
 from safescore.engine.decvec import DecVec
 from safescore.engine.reasons import ReasonInput, bonus_reason, deduction_reason, fmt, status_reason
+from safescore.engine.records import Hit
 from safescore.engine.scoring import GroupScores, ItemCol
-from safescore.inputs.model import CellRef, Inputs
+from safescore.inputs.model import CellRef, Inputs, Record
 from safescore.problems import Problem, Report
 from safescore.results.grades import assign_grades
 from safescore.results.model import (
     GroupResult,
     InputUsed,
     ItemScore,
+    RecordRef,
     SectionScore,
     SourceRef,
     UnitResult,
     VetoHit,
+    WarningHit,
 )
 from safescore.results.ranks import callouts, competition_ranks
 from safescore.rubric import model as m
@@ -28,6 +37,7 @@ DEFAULT_UNIT_WORD = {"deduct": "处", "per": "次"}
 
 
 DISPLAY_PLACES = 6  # a quotient like 2/3 is shown (not scored) to six decimals
+EVIDENCE_ROWS = 10  # ledger rows quoted per derived field in a deduction's evidence
 
 
 def _shown(d: Decimal | None) -> Decimal | None:
@@ -59,12 +69,33 @@ def _d(x: Decimal | None) -> Decimal:
     return Decimal(0) if x is None else x
 
 
+def _places(d: Decimal, decimals: int) -> Decimal:
+    """Half-up to the rubric's decimals, as the engine rounded the penalty it deducted."""
+    exp = d.as_tuple().exponent
+    if isinstance(exp, int) and exp < -decimals:
+        return d.quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return d
+
+
 def _effect_text(effect: Any) -> str:
     if isinstance(effect, m.CapEffect):
         return f"cap:{fmt(effect.cap)}"
     if isinstance(effect, m.MaxGradeEffect):
         return f"max_grade:{effect.max_grade}"
     return str(effect)
+
+
+def record_ref(rec: Record, rl: m.RecordList) -> RecordRef:
+    values = tuple((k, rec.values[k]) for k in rl.columns if k in rec.values)
+    return RecordRef(rec.source, rec.pos.file, rec.pos.sheet, rec.row, rec.pos.cell, values)
+
+
+def describe(rec: Record, rl: m.RecordList) -> str:
+    """One ledger row as a line of evidence: 隐患清单第5行（台账.xlsx）：隐患等级一般，…"""
+    shown = "，".join(
+        f"{col.title}{fmt(rec.values[k])}" for k, col in rl.columns.items() if rec.values.get(k) is not None
+    )
+    return f"{rl.title}第{rec.row}行（{Path(rec.pos.file).name}）：{shown}"
 
 
 class _Builder:
@@ -77,6 +108,7 @@ class _Builder:
         self.inputs = inputs
         self.report = report
         self.strict = strict
+        self.index = {u.name: i for i, u in enumerate(gs.units)}
 
     def unit_word(self, col: ItemCol) -> str:
         for f in col.refs:
@@ -93,7 +125,16 @@ class _Builder:
     def inputs_used(self, col: ItemCol, unit: str) -> tuple[InputUsed, ...]:
         ret = self.inputs.returns.get(unit)
         out = []
+        derived = self.gs.records.derived if self.gs.records else {}
+        i = self.index[unit]
         for f in col.refs:
+            if f in derived:
+                rows = derived[f].rows[i]
+                val = derived[f].value.decimal_at(i)
+                at = rows[0].pos if rows else None  # the ledger it was counted from; no single cell
+                file, sheet = (at.file, at.sheet) if at else (None, None)
+                out.append(InputUsed(f, self.r.fields[f].label, val, val, file, sheet, None))
+                continue
             if f in self.r.targets:
                 val = self.inputs.targets.get(f, {}).get(unit)
                 out.append(InputUsed(f, self.r.targets[f].title, val, None, None, None, None))
@@ -133,12 +174,17 @@ class _Builder:
         else:
             value = _value_at(col.out.value if col.out else None, i)
             first_cell = next((u for u in used if u.file), None)
+            derived = self.gs.records.derived if self.gs.records else {}
+            ledger = next((derived[u.field].spec.records for u in used if u.field in derived), None)
             source = SourceRef(
-                "return",
+                ledger or "return",
                 first_cell.file if first_cell else None,
                 first_cell.sheet if first_cell else None,
                 first_cell.cell if first_cell else None,
             )
+            lost_any = (points or Decimal(0)) > score if kind == "section" else score > 0
+            if ledger and lost_any:
+                evidence = self.ledger_evidence(col, i)
         if kind == "section":
             lost = (points or Decimal(0)) - score
         else:
@@ -164,6 +210,64 @@ class _Builder:
             inputs=used,
             evidence=evidence,
         )
+
+    def ledger_evidence(self, col: ItemCol, i: int) -> tuple[str, ...]:
+        """The ledger rows behind a deduction whose count is one derived field (the overdue hazards).
+
+        Only then are the rows the problem itself; for ``found - fixed`` they would not be.
+        """
+        assert self.gs.records is not None
+        text = getattr(col.item.rule, "count", None) or getattr(col.item.rule, "value", None)
+        d = self.gs.records.derived.get(text.strip()) if isinstance(text, str) else None
+        if d is None:
+            return ()
+        rl = self.r.records[d.spec.records]
+        rows = d.rows[i]
+        more = len(rows) - EVIDENCE_ROWS
+        tail = [f"……另有{more}条，共{len(rows)}条"] if more > 0 else []
+        return tuple([describe(rec, rl) for rec in rows[:EVIDENCE_ROWS]] + tail)
+
+    def warning_parts(self, i: int) -> tuple[tuple[str, ...], tuple[WarningHit, ...], list[ItemScore]]:
+        """Marks, details and penalty lines for the warnings and ladder steps of unit ``i``."""
+        hits: list[Hit] = self.gs.records.hits[i] if self.gs.records else []
+        details: list[WarningHit] = []
+        lines: list[ItemScore] = []
+        for h in hits:
+            refs = tuple(record_ref(rec, self.r.records[rec.source]) for rec in h.records)
+            penalty = _places(h.penalty, self.r.decimals)
+            details.append(WarningHit(h.id, h.title, h.kind, h.reason, penalty, h.action, h.count, refs))
+            if h.kind != "warning" or penalty <= 0:
+                continue
+            first = h.records[0].pos if h.records else None
+            lines.append(
+                ItemScore(
+                    id=h.id,
+                    title=h.title,
+                    section="penalty",
+                    points=penalty,
+                    score=penalty,
+                    lost=Decimal(0),
+                    value=Decimal(len(h.records)),
+                    status="ok",
+                    reason=f"{h.reason}，发出警示，扣{fmt(penalty)}分",
+                    rule="warning",
+                    basis=None,
+                    source=SourceRef(
+                        h.records[0].source if h.records else "records",
+                        first.file if first else None,
+                        first.sheet if first else None,
+                        first.cell if first else None,
+                    ),
+                    evidence=tuple(describe(rec, self.r.records[rec.source]) for rec in h.records),
+                )
+            )
+        return tuple(d.mark for d in details), tuple(details), lines
+
+    def record_problems(self) -> None:
+        rec = self.gs.records
+        for p in rec.problems if rec else []:
+            if p.unit is not None or p not in self.report.problems:  # group-wide notes come once per group
+                self.report.add(p)
 
     def reason(
         self, col: ItemCol, i: int, status: str, score: Decimal, lost: Decimal, value: Any, kind: str
@@ -290,6 +394,8 @@ class _Builder:
             items = [self.item_score(c, i, u.name, "section") for c in gs.items]
             items += [self.item_score(c, i, u.name, "bonus") for c in gs.bonus_items]
             items += [self.item_score(c, i, u.name, "penalty") for c in gs.penalty_items]
+            marks, details, warned = self.warning_parts(i)
+            items += warned
             self.problems_for_unit(i, u.name, submitted, gs.items + gs.bonus_items + gs.penalty_items)
             sections = tuple(
                 SectionScore(sc.section.id, sc.section.title, sc.points, _d(sv[i]), _d(rv[i]), sc.weight)
@@ -329,7 +435,7 @@ class _Builder:
                         expected=f"不高于 {assessed + r.self_check.tolerance}",  # type: ignore[union-attr]
                     )
                 )
-            marks = tuple(x for x, idx in (("top", top_set), ("bottom", bottom_set)) if i in idx)
+            callouts_ = tuple(x for x, idx in (("top", top_set), ("bottom", bottom_set)) if i in idx)
             units.append(
                 UnitResult(
                     unit=u.name,
@@ -344,7 +450,9 @@ class _Builder:
                     bonus=_d(bonus[i]),
                     penalty=_d(penalty[i]),
                     vetoes=vetoes,
-                    callouts=marks,
+                    warnings=marks,
+                    warning_details=details,
+                    callouts=callouts_,
                     self_total=self_total,
                     self_flag=self_flag,
                 )
@@ -368,6 +476,7 @@ class _Builder:
                             expected=f"0 至 {fmt(col.points)}",
                         )
                     )
+        self.record_problems()
         order = sorted(range(n), key=lambda i: (ranks[i], gs.units[i].name))
         group = GroupResult(
             gs.group.id,

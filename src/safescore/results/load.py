@@ -17,11 +17,13 @@ from safescore.results.model import (
     GroupResult,
     InputUsed,
     ItemScore,
+    RecordRef,
     Result,
     SectionScore,
     SourceRef,
     UnitResult,
     VetoHit,
+    WarningHit,
 )
 
 
@@ -65,6 +67,29 @@ def _item(d: dict[str, Any]) -> ItemScore:
     )
 
 
+def _warning(w: dict[str, Any]) -> WarningHit:
+    return WarningHit(
+        id=w["id"],
+        title=w.get("title", w["id"]),
+        kind=w.get("kind", "warning"),
+        reason=w.get("reason", ""),
+        penalty=_d(w.get("penalty")),
+        action=w.get("action"),
+        count=_od(w.get("count")),
+        records=tuple(
+            RecordRef(
+                r.get("records", ""),
+                r.get("file"),
+                r.get("sheet"),
+                r.get("row"),
+                r.get("cell"),
+                tuple((r.get("values") or {}).items()),
+            )
+            for r in w.get("records", [])
+        ),
+    )
+
+
 def _unit(d: dict[str, Any]) -> UnitResult:
     details = d.get("veto_details") or [{"id": v, "title": v, "effect": ""} for v in d.get("vetoes", [])]
     return UnitResult(
@@ -95,6 +120,7 @@ def _unit(d: dict[str, Any]) -> UnitResult:
         previous_rank=d.get("previous_rank"),
         self_total=_od(d.get("self_total")),
         self_flag=bool(d.get("self_flag", False)),
+        warning_details=tuple(_warning(w) for w in d.get("warning_details", [])),
     )
 
 

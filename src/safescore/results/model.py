@@ -147,6 +147,59 @@ class VetoHit:
         return {"id": self.id, "title": self.title, "effect": self.effect}
 
 
+@dataclass(frozen=True, slots=True)
+class RecordRef:
+    """A ledger row cited by a warning, a ladder or an overdue flag: where it is and what it says."""
+
+    records: str  # the rubric's record-list name
+    file: str | None
+    sheet: str | None
+    row: int | None
+    cell: str | None
+    values: tuple[tuple[str, Any], ...] = ()  # (column key, cleaned value) in rubric order
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "records": self.records,
+            "file": self.file,
+            "sheet": self.sheet,
+            "row": self.row,
+            "cell": self.cell,
+            "values": {k: plain(v) for k, v in self.values},
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class WarningHit:
+    """A warning notice issued to the unit (kind ``warning``) or the ladder step it reached."""
+
+    id: str
+    title: str
+    kind: str  # warning | ladder
+    reason: str
+    penalty: Decimal = Decimal(0)
+    action: str | None = None  # ladder: the step's action
+    count: Decimal | None = None  # ladder: the cumulative count
+    records: tuple[RecordRef, ...] = ()
+
+    @property
+    def mark(self) -> str:
+        """The entry in ``UnitResult.warnings``: the id, with the ladder's action."""
+        return f"{self.id}:{self.action}" if self.action else self.id
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "reason": self.reason,
+            "penalty": num(self.penalty),
+            "action": self.action,
+            "count": num(self.count),
+            "records": [r.to_dict() for r in self.records],
+        }
+
+
 @dataclass(frozen=True)
 class UnitResult:
     """Everything about one unit in one period."""
@@ -163,7 +216,8 @@ class UnitResult:
     bonus: Decimal
     penalty: Decimal
     vetoes: tuple[VetoHit, ...] = ()
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # warning ids, and ladder marks like "l.exposure:约谈"
+    warning_details: tuple[WarningHit, ...] = ()
     callouts: tuple[str, ...] = ()  # 'top' / 'bottom'
     previous_rank: int | None = None
     self_total: Decimal | None = None
@@ -194,6 +248,7 @@ class UnitResult:
             "vetoes": [v.id for v in self.vetoes],
             "veto_details": [v.to_dict() for v in self.vetoes],
             "warnings": list(self.warnings),
+            "warning_details": [w.to_dict() for w in self.warning_details],
             "callouts": list(self.callouts),
             "self_total": num(self.self_total),
             "self_flag": self.self_flag,

@@ -6,9 +6,11 @@ Errors make the rubric unusable (exit 2); warnings are shown and allowed.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import string
+from collections.abc import Callable
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -36,6 +38,16 @@ def field_kind(f: m.FieldDef) -> Kind | None:
     if f.type in ("text", "choice"):
         return "str"
     return None  # dates are not usable in expressions
+
+
+def record_kind(rl: m.RecordList, name: str, computed: bool = True) -> Kind | None:
+    """Type of a record-list column in a where-expression (``computed``: overdue columns too)."""
+    col = rl.columns.get(name)
+    if col is not None:
+        return {"int": "num", "number": "num", "bool": "bool", "date": "date"}.get(col.type, "str")
+    if computed and rl.overdue is not None and name in m.OVERDUE_COLUMNS:
+        return "bool" if name == "overdue" else "num"
+    return None
 
 
 class _Checker:
@@ -72,15 +84,17 @@ class _Checker:
             return "num"
         return None
 
-    def expr(self, text: str, want: Kind, loc: tuple[Any, ...]) -> None:
+    def expr(
+        self, text: str, want: Kind, loc: tuple[Any, ...], kind_of: Callable[[str], Kind | None] | None = None
+    ) -> None:
         try:
             e = parse_cached(text)
-            got = infer(e.root, self.kind_of)
+            got = infer(e.root, kind_of or self.kind_of)
         except ExprError as exc:
             self.add(exc.code, f"表达式 “{text}” 第{exc.col + 1}个字符处：{exc}", loc)
             return
         if got != want:
-            names = {"num": "数值", "bool": "条件（是/否）", "str": "文本"}
+            names = {"num": "数值", "bool": "条件（是/否）", "str": "文本", "date": "日期"}
             self.add("expr-type", f"表达式 “{text}” 的结果是{names[got]}，这里需要{names[want]}", loc)
 
     # -- checks ------------------------------------------------------------------
@@ -91,7 +105,9 @@ class _Checker:
         self.check_adjustments()
         self.check_vetoes_grades()
         self.check_targets()
-        self.check_unsupported()
+        self.check_records()
+        self.check_derive()
+        self.check_warnings_ladders()
         for name in self.r.fields:
             if name not in self.used_fields:
                 self.add("field-unused", f"字段 {name} 未被任何指标使用", ("fields", name), "warning")
@@ -403,14 +419,115 @@ class _Checker:
                         ("targets", name),
                     )
 
-    def check_unsupported(self) -> None:
-        for key in ("records", "derive", "warnings", "ladders"):
-            if getattr(self.r, key):
-                self.add(
-                    "feature-not-supported",
-                    f"{key}（台账、派生字段、预警、阶梯）尚未实现，规则文件暂不能使用它",
-                    (key,),
+    # -- record lists, derived fields, warnings, ladders (SPEC 3.5, 3.6, 4.3) ----------------
+    def _column(
+        self, rl: m.RecordList, name: str, kinds: tuple[Kind, ...], loc: tuple[Any, ...], what: str
+    ) -> None:
+        kind = record_kind(rl, name)
+        if kind is None:
+            self.add(
+                "unknown-column",
+                f"{what} 引用了台账“{rl.title}”中未映射的列 {name}",
+                loc,
+                expected="、".join(rl.columns),
+            )
+        elif kind not in kinds:
+            self.add("column-type", f"{what} 的列 {name} 类型不符", loc, expected="/".join(kinds))
+
+    def _record_list(self, name: str, loc: tuple[Any, ...]) -> m.RecordList | None:
+        rl = self.r.records.get(name)
+        if rl is None:
+            self.add(
+                "unknown-records",
+                f"台账 {name} 未在 records 中声明",
+                loc,
+                expected="、".join(self.r.records) or "先在 records 中声明台账",
+            )
+        return rl
+
+    def _where(self, rl: m.RecordList, text: str | None, loc: tuple[Any, ...]) -> None:
+        if text is not None:
+            self.expr(text, "bool", loc, lambda n: record_kind(rl, n))
+
+    def check_records(self) -> None:
+        for name, rl in self.r.records.items():
+            loc: tuple[Any, ...] = ("records", name)
+            if name in self.r.sources:
+                self.add("duplicate-id", f"台账 {name} 与评分来源同名", loc)
+            if rl.date is not None:
+                self._column(rl, rl.date, ("date",), (*loc, "date"), "date")
+            if rl.overdue is not None:
+                for key in m.OVERDUE_COLUMNS:
+                    if key in rl.columns:
+                        self.add("reserved-column", f"列名 {key} 由 overdue 自动计算，不能再映射", loc)
+                self._column(rl, rl.overdue.due, ("date",), (*loc, "overdue", "due"), "overdue.due")
+                done = rl.overdue.done
+                self.expr(
+                    done,
+                    "bool",
+                    (*loc, "overdue", "done"),
+                    functools.partial(record_kind, rl, computed=False),
                 )
+
+    def check_derive(self) -> None:
+        for name, d in self.r.derive.items():
+            loc: tuple[Any, ...] = ("derive", name)
+            fd = self.r.fields.get(name)
+            if fd is None:
+                self.add("unknown-field", f"派生字段 {name} 未在 fields 中声明", loc)
+            elif fd.type not in ("int", "number"):
+                self.add("derive-type", f"派生字段 {name} 应为 int 或 number 类型（计数或求和）", loc)
+            rl = self._record_list(d.records, (*loc, "records"))
+            if rl is None:
+                continue
+            if d.sum is not None:
+                self._column(rl, d.sum, ("num",), (*loc, "sum"), f"派生字段 {name} 的 sum")
+            self._where(rl, d.where, (*loc, "where"))
+            if d.span != "all" and rl.date_column() is None:
+                self.add(
+                    "derive-no-date",
+                    f"台账“{rl.title}”没有日期列（date），派生字段 {name} 将统计全部记录",
+                    (*loc, "span"),
+                    "warning",
+                )
+
+    def check_warnings_ladders(self) -> None:
+        taken = {i.id for i in self.r.all_items()} | {v.id for v in self.r.veto}
+        for wi, w in enumerate(self.r.warnings):
+            loc: tuple[Any, ...] = ("warnings", wi)
+            if w.id in taken:
+                self.add("duplicate-id", f"预警编号 {w.id} 与其他指标或预警重复", (*loc, "id"))
+            taken.add(w.id)
+            self._group_list(w.groups, (*loc, "groups"))
+            rl = self._record_list(w.records, (*loc, "records"))
+            if rl is None:
+                continue
+            self._where(rl, w.where, (*loc, "where"))
+            if rl.date_column() is None:
+                self.add("records-no-date", f"预警 {w.id} 需要台账“{rl.title}”有日期列（date）", loc)
+            for ri, metric in enumerate(w.rising or []):
+                if metric != "count":
+                    self._column(rl, metric, ("num",), (*loc, "rising", ri), f"预警 {w.id} 的 rising")
+        for li, lad in enumerate(self.r.ladders):
+            loc = ("ladders", li)
+            if lad.id in taken:
+                self.add("duplicate-id", f"阶梯编号 {lad.id} 与其他指标或预警重复", (*loc, "id"))
+            taken.add(lad.id)
+            self._group_list(lad.groups, (*loc, "groups"))
+            if lad.count is not None:
+                self.expr(lad.count, "num", (*loc, "count"))
+            elif lad.records is not None and (rl := self._record_list(lad.records, (*loc, "records"))):
+                self._where(rl, lad.where, (*loc, "where"))
+                if rl.date_column() is None:
+                    self.add(
+                        "records-no-date",
+                        f"台账“{rl.title}”没有日期列，阶梯 {lad.id} 将统计全部记录",
+                        loc,
+                        "warning",
+                    )
+            marks = [s.threshold() for s in lad.steps]
+            if any(b <= a for a, b in itertools.pairwise(marks)):
+                self.add("ladder-order", f"阶梯 {lad.id} 的各档应按次数从低到高排列", (*loc, "steps"))
 
 
 def check_rubric(path: Path, report: Report) -> m.Rubric | None:

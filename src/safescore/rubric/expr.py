@@ -9,11 +9,15 @@ ever executed by Python: evaluation walks that tree over whole columns
 Allowed: names (fields, targets), numbers, strings, ``+ - * /``, comparisons,
 ``and or not``, and the calls ``min max abs round if_``. Each node keeps its
 column offset so an error can point at it.
+
+Dates (record-list columns, :class:`DateVec`) compare with each other and with a
+date literal written as a string: ``found >= '2022-01-01'``.
 """
 
 from __future__ import annotations
 
 import ast
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -28,7 +32,7 @@ MAX_LENGTH = 2000
 MAX_DEPTH = 400  # a flat sum nests one level per term; Python's own limit is ~1000 frames
 FUNCTIONS = {"min": (2, None), "max": (2, None), "abs": (1, 1), "round": (1, 2), "if_": (3, 3)}
 
-Kind = Literal["num", "bool", "str"]
+Kind = Literal["num", "bool", "str", "date"]
 
 
 class ExprError(ValueError):
@@ -54,7 +58,31 @@ class StrVec:
     na: np.ndarray
 
 
-Vec = DecVec | BoolVec | StrVec
+@dataclass(frozen=True)
+class DateVec:
+    """A column of dates as proleptic ordinals (``date.toordinal()``), with a missing mask."""
+
+    v: np.ndarray  # int64
+    na: np.ndarray
+
+    @classmethod
+    def from_dates(cls, values: list[dt.date | None]) -> DateVec:
+        na = np.fromiter((d is None for d in values), dtype=bool, count=len(values))
+        v = np.fromiter(
+            (0 if d is None else d.toordinal() for d in values), dtype=np.int64, count=len(values)
+        )
+        return cls(v, na)
+
+
+Vec = DecVec | BoolVec | StrVec | DateVec
+
+
+def date_literal(text: str) -> dt.date | None:
+    """``'2022-03-05'`` as a date (ISO form only, so a literal means one thing)."""
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        return None
 
 
 # --- tree ----------------------------------------------------------------------
@@ -254,9 +282,14 @@ def infer(node: Node, kind_of: Callable[[str], Kind | None]) -> Kind:
         return "num"
     if isinstance(node, Compare):
         kinds = [infer(x, kind_of) for x in node.operands]
+        if "date" in kinds:
+            for x, k in zip(node.operands, kinds, strict=True):
+                if k == "str" and not (isinstance(x, Str) and date_literal(x.value)):
+                    raise ExprError("日期只能与日期或 'YYYY-MM-DD' 形式的日期常量比较", x.col, "expr-type")
+            kinds = ["date" if k == "str" else k for k in kinds]
         if len(set(kinds)) != 1:
             raise ExprError("比较的两边类型不同", node.col, "expr-type")
-        if kinds[0] != "num" and any(o not in ("==", "!=") for o in node.ops):
+        if kinds[0] not in ("num", "date") and any(o not in ("==", "!=") for o in node.ops):
             raise ExprError("文本和是/否只能用 == 或 != 比较", node.col, "expr-type")
         return "bool"
     if isinstance(node, Logic):
@@ -271,6 +304,8 @@ def infer(node: Node, kind_of: Callable[[str], Kind | None]) -> Kind:
                 raise ExprError("if_ 的第一个参数需要条件", node.col, "expr-type")
             if kinds[1] != kinds[2]:
                 raise ExprError("if_ 的两个分支类型不同", node.col, "expr-type")
+            if kinds[1] == "date":
+                raise ExprError("if_ 的分支不能是日期", node.col, "expr-type")
             return kinds[1]
         if any(k != "num" for k in kinds):
             raise ExprError(f"{node.func} 需要数值参数", node.col, "expr-type")
@@ -281,7 +316,7 @@ def infer(node: Node, kind_of: Callable[[str], Kind | None]) -> Kind:
 
 
 def _kname(k: Kind) -> str:
-    return {"num": "数值", "bool": "条件（是/否）", "str": "文本"}[k]
+    return {"num": "数值", "bool": "条件（是/否）", "str": "文本", "date": "日期"}[k]
 
 
 # --- evaluation ---------------------------------------------------------------------
@@ -341,9 +376,30 @@ def _eval(node: Node, env: Mapping[str, Vec], n: int) -> Vec:
     raise ExprError("无法计算的表达式", node.col)
 
 
+_NP_CMP = {
+    "==": np.equal,
+    "!=": np.not_equal,
+    "<": np.less,
+    "<=": np.less_equal,
+    ">": np.greater,
+    ">=": np.greater_equal,
+}
+
+
+def _as_dates(x: Vec) -> DateVec:
+    if isinstance(x, DateVec):
+        return x
+    assert isinstance(x, StrVec)  # a date literal, checked by infer()
+    out = DateVec.from_dates([date_literal(str(s)) for s in x.v])
+    return DateVec(out.v, out.na | x.na)
+
+
 def _compare(a: Vec, b: Vec, op: str) -> np.ndarray:
     if isinstance(a, DecVec) and isinstance(b, DecVec):
         return a.cmp(b, op)
+    if isinstance(a, DateVec) or isinstance(b, DateVec):
+        da, db = _as_dates(a), _as_dates(b)
+        return np.asarray(_NP_CMP[op](da.v, db.v), dtype=bool)
     eq = np.asarray(a.v == b.v, dtype=bool)
     return eq if op == "==" else ~eq
 
