@@ -518,16 +518,31 @@ def annual(ctx: typer.Context) -> None:
     _not_yet("annual", "年度汇总与历史")
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def init(ctx: typer.Context) -> None:
-    """创建项目文件夹（尚未实现）。"""
-    _not_yet("init", "项目配置与批处理")
+@app.command()
+def init(
+    directory: Annotated[Path, typer.Argument(help="项目文件夹。")],
+    example: Annotated[str | None, typer.Option("--example", help="示例项目：gangcheng。")] = None,
+) -> None:
+    """创建项目文件夹：safescore.toml（规则、单位名单、各来源输入文件夹、输出、发文机关、文号、历史库）及各子文件夹。"""
+    from safescore.cli.project_cmd import cmd_init
+
+    raise typer.Exit(cmd_init(directory, example, Console()))
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def run(ctx: typer.Context) -> None:
-    """按项目配置批量运行（尚未实现）。"""
-    _not_yet("run", "项目配置与批处理")
+@app.command()
+def run(
+    config: Annotated[
+        Path | None, typer.Argument(help="safescore.toml 或其所在文件夹（默认：当前文件夹向上查找）。")
+    ] = None,
+    period: PeriodOpt = None,
+    wait: Annotated[float, typer.Option("--wait", help="另一次运行正在进行时最多等待的秒数。")] = 0.0,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """按项目配置批量运行（适合 cron）：加锁、评分、全部输出写好后整体替换、记录日志与历史；输入未变化则不做改动。"""
+    from safescore.cli.project_cmd import cmd_run
+
+    raise typer.Exit(cmd_run(config, period, _console(as_json), quiet, as_json, wait=wait))
 
 
 @app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
