@@ -52,3 +52,9 @@ def run_cli() -> RunCli:
         return result.exit_code, result.stdout, result.stderr
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def _isolated_history(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test gets its own history database, so `score` never writes safescore.db into the repo."""
+    monkeypatch.setenv("SAFESCORE_DB", str(tmp_path_factory.mktemp("history") / "history.db"))

@@ -343,8 +343,9 @@ def test_repair_restores_the_old_folder_when_out_is_missing(tmp_path: Path) -> N
     assert len(notes) == 2
 
 
-def test_next_period_shows_rank_changes_from_history(light: Path) -> None:
+def test_next_period_shows_rank_changes_from_history(light: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     pytest.importorskip("safescore.cli.history_cmd")
+    monkeypatch.delenv("SAFESCORE_DB", raising=False)  # the project's own default, not the test suite's
     console, buf = _console()
     assert run_project(light / CONFIG_NAME, "2022Q1", console=console) == 0, buf.getvalue()
     assert run_project(light / CONFIG_NAME, "2022Q2", console=console) == 0, buf.getvalue()

@@ -57,6 +57,14 @@ DocNoOpt = Annotated[str | None, typer.Option("--doc-number", help="文号，如
 TemplateOpt = Annotated[
     Path | None, typer.Option("--template", help="自带的 Word 模板（.docx），见 docs/word-templates.md。")
 ]
+DbOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        help="历史库：SQLAlchemy URL 或 SQLite 文件路径（默认：SAFESCORE_DB、项目配置或当前文件夹的 safescore.db）。",
+    ),
+]
+NoHistoryOpt = Annotated[bool, typer.Option("--no-history", help="不写入历史库（也不显示较上期名次变化）。")]
 JobsOpt = Annotated[
     int | None, typer.Option("--jobs", "-j", min=1, help="并行读取的进程数（默认：CPU 核数）。")
 ]
@@ -296,6 +304,8 @@ def score(
     latest: LatestOpt = False,
     jobs: JobsOpt = None,
     units: UnitsOpt = None,
+    db: DbOpt = None,
+    no_history: NoHistoryOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -328,6 +338,13 @@ def score(
         units=registry,
         jobs=jobs,
     )
+    history = None
+    if p is not None and not no_history:
+        from safescore.cli import history_cmd
+        from safescore.results.previous import with_previous
+
+        history = history_cmd
+        result = with_previous(result, history_cmd.previous_for(result, db, no_history))
     code = _exit_code(result)
     if out is not None and not (strict and code != EXIT_OK):
         options = {"formats": formats, "strict": strict, "latest": latest, "sources": sorted(sources)}
@@ -348,6 +365,11 @@ def score(
             console.print(f"已写出：{'、'.join(str(out / w) for w in written)}")
     elif out is not None:
         console.print("[bold red]--strict：存在错误，未写出结果。[/bold red]")
+    if history is not None and not (strict and code != EXIT_OK):
+        manifest = None
+        if out is not None and (out / "manifest.json").exists():
+            manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        history.store_after_score(result, manifest, db, no_history, console, quiet=quiet or as_json)
     if as_json:
         _emit_json(result.to_dict())
     if "table" in formats and not quiet:
@@ -512,10 +534,25 @@ def report(
     raise typer.Exit(EXIT_OK)
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def annual(ctx: typer.Context) -> None:
-    """年度汇总（尚未实现）。"""
-    _not_yet("annual", "年度汇总与历史")
+@app.command()
+def annual(
+    rubric: Annotated[Path, typer.Argument(help="评分细则 YAML 文件。")],
+    year: Annotated[str, typer.Option("--year", help="年度，如 2022。")],
+    db: DbOpt = None,
+    out: Annotated[Path | None, typer.Option("-o", "--out", help="输出文件夹。")] = None,
+    fmt: Annotated[str, typer.Option("--format", help="table,json,xlsx,html,docx。")] = "table,json",
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
+) -> None:
+    """年度汇总：按 annual.combine 合并历史库中各期总分，一票否决按 annual.veto 结转，排名、评定等次并输出。"""
+    from safescore.cli.history_cmd import run_annual
+
+    formats = [f.strip() for f in fmt.split(",") if f.strip()]
+    console = _console(as_json)
+    bad = [f for f in formats if f not in SUPPORTED_FORMATS]
+    if bad:
+        raise _usage_error(console, f"未知的输出格式 {'、'.join(bad)}；可用：{'、'.join(SUPPORTED_FORMATS)}")
+    raise typer.Exit(run_annual(rubric, year, db, out, formats, as_json, quiet, console))
 
 
 @app.command()
@@ -545,10 +582,33 @@ def run(
     raise typer.Exit(cmd_run(config, period, _console(as_json), quiet, as_json, wait=wait))
 
 
-@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
-def history(ctx: typer.Context) -> None:
-    """历史记录（尚未实现）。"""
-    _not_yet("history", "年度汇总与历史")
+history_app = typer.Typer(help="历史记录：已评分的各期结果（SQLite 或 PostgreSQL）。", no_args_is_help=True)
+app.add_typer(history_app, name="history")
+
+
+@history_app.command("list")
+def history_list(
+    db: DbOpt = None,
+    rubric_id: Annotated[str | None, typer.Option("--rubric", help="只列出这个规则 id 的记录。")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """列出历史库中的各次评分（期间、时间、是否为当前版本、单位数）。"""
+    from safescore.cli import history_cmd
+
+    raise typer.Exit(history_cmd.history_list(db, rubric_id, as_json, _console(as_json)))
+
+
+@history_app.command("show")
+def history_show(
+    run: Annotated[str, typer.Argument(help="期间（如 2022Q1，取当前版本）或 #运行编号。")],
+    db: DbOpt = None,
+    rubric_id: Annotated[str | None, typer.Option("--rubric", help="规则 id（库中有多个规则时）。")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """显示某一期（或某次运行）的排名结果。"""
+    from safescore.cli import history_cmd
+
+    raise typer.Exit(history_cmd.history_show(db, run, rubric_id, as_json, _console(as_json)))
 
 
 @app.callback(invoke_without_command=True)
