@@ -146,11 +146,10 @@ class BulletinView:
     letters: tuple[LetterView, ...] = field(default_factory=tuple)
 
 
-def _change(u: UnitResult) -> str:
-    if u.previous_rank is None:
-        return "—"
-    d = u.previous_rank - u.rank
-    return f"▲{d}" if d > 0 else (f"▼{-d}" if d < 0 else "—")
+def _change(u: UnitResult, has_previous: bool) -> str:
+    from safescore.results.previous import rank_change
+
+    return rank_change(u, has_previous)
 
 
 def _money(d: Decimal, places: int) -> str:
@@ -210,7 +209,7 @@ def bulletin_view(result: Result, issuer: Issuer | None = None, *, letters: bool
                 u.unit,
                 _money(u.total, places),
                 u.grade or "—",
-                _change(u),
+                _change(u, result.previous_period is not None),
                 tuple(f"一票否决：{v.title}" for v in u.vetoes) + (("未报送",) if not u.submitted else ()),
                 tuple(_money(s.score, places) for s in u.sections),
                 u.status,

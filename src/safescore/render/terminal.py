@@ -33,11 +33,10 @@ def _marks(u: UnitResult, group_bottom: int | None) -> Text:
     return t
 
 
-def _change(u: UnitResult) -> str:
-    if u.previous_rank is None:
-        return "—"
-    d = u.previous_rank - u.rank
-    return f"▲{d}" if d > 0 else (f"▼{-d}" if d < 0 else "=")
+def _change(u: UnitResult, has_previous: bool) -> str:
+    from safescore.results.previous import rank_change
+
+    return rank_change(u, has_previous)
 
 
 def result_groups_callout(result: Result, gid: str) -> list[int | None]:
@@ -65,7 +64,7 @@ def ranking_tables(console: Console, result: Result) -> None:
                 u.unit,
                 f"{u.total:.{result.decimals}f}",
                 u.grade or "—",
-                _change(u),
+                _change(u, result.previous_period is not None),
                 _marks(u, bottom_n),
             )
         console.print(table)

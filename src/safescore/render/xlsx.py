@@ -254,7 +254,10 @@ def _ranking(sh: _Sheet, result: Result) -> None:
         row += 2
         for u in units:
             scores = {s.id: s.score for s in u.sections}
-            change = None if u.previous_rank is None else u.previous_rank - u.rank
+            # a number when comparable; 新 for a unit not ranked in the previous stored period
+            change: int | str | None = None if u.previous_rank is None else u.previous_rank - u.rank
+            if change is None and result.previous_period is not None:
+                change = "新"
             cells = [u.rank, u.unit, u.total, u.grade or "—", change, *(scores.get(s.id) for s in sections)]
             cells += [u.bonus, u.penalty, _veto_text(sh, u), _marks(sh, u)]
             fills = {

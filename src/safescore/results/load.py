@@ -157,6 +157,7 @@ def result_from_dict(d: dict[str, Any]) -> Result:
         problems=problems,
         inputs=tuple(d.get("inputs", [])),
         not_submitted=tuple(d.get("not_submitted", [])),
+        previous_period=d.get("previous_period"),
     )
 
 

@@ -293,6 +293,7 @@ class Result:
     problems: tuple[Problem, ...] = ()
     inputs: tuple[dict[str, Any], ...] = ()
     not_submitted: tuple[str, ...] = field(default_factory=tuple)
+    previous_period: str | None = None  # the stored period ranks are compared with, if any
 
     def unit(self, name: str) -> UnitResult:
         for u in self.units:
@@ -321,6 +322,7 @@ class Result:
             "groups": [g.to_dict() for g in self.groups],
             "units": [u.to_dict() for u in self.units],
             "not_submitted": list(self.not_submitted),
+            "previous_period": self.previous_period,
             "inputs": list(self.inputs),
             "problems": [p.to_dict() for p in self.problems],
         }

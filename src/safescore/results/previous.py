@@ -66,7 +66,9 @@ def with_previous(result: Result, previous: Result | None) -> Result:
     if previous is not None:
         ranks = {(u.unit, u.group): u.rank for u in previous.units}
     units = tuple(dataclasses.replace(u, previous_rank=ranks.get((u.unit, u.group))) for u in result.units)
-    return dataclasses.replace(result, units=units)
+    return dataclasses.replace(
+        result, units=units, previous_period=previous.period if previous is not None else None
+    )
 
 
 def rank_change(unit: UnitResult, has_previous: bool = True) -> str:
