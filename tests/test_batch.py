@@ -77,3 +77,20 @@ def test_pool_and_single_process_read_the_same(tmp_path: Path) -> None:
     pooled = score(rubric, read_inputs(rubric, [folder], jobs=2, period="2022Q1"), "2022Q1")
     assert single.to_dict() == pooled.to_dict()
     assert {u.unit for u in pooled.units if u.submitted} == set(names)
+
+
+def test_a_form_with_an_extra_ledger_sheet_is_still_a_form(tmp_path: Path) -> None:
+    # regression: a sheet with a unit column and one field-named column made the whole file a table
+    import openpyxl
+
+    path = make_form(tmp_path, name="form-with-ledger.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ledger = wb.create_sheet("事故台账")
+    ledger.append(["责任单位", "事故死亡人数"])
+    ledger.append(["钢城区应急管理局", 0])
+    wb.save(path)
+    rubric = load_rubric(RUBRIC)
+    inputs = read_inputs(rubric, [path], jobs=1, period="2022Q1")
+    assert [f.layout for f in inputs.files] == ["form"]
+    assert inputs.returns["钢城区应急管理局"].values["meetings"].value == 2
+    assert not [p for p in inputs.report if p.code == "missing-column"]

@@ -232,7 +232,9 @@ class SheetScan:
 
 # Anything that may need real parsing: formulas, hidden rows, error values,
 # prefixed tags, DOCTYPE/CDATA/comments. A false positive only costs speed.
-_NEEDS_PARSE = (b"<f", b":f", b":c", b"hidden", b'"e"', b"'e'", b"<!")
+_NEEDS_PARSE = (b":c", b"hidden", b'"e"', b"'e'", b"<!")
+# a formula element (<f>, <f t=...>, <x:f>), but not data validations' <formula1>/<formula2>
+_FORMULA_RE = re.compile(rb"<(?:[A-Za-z0-9_]+:)?f[\s/>]")
 _CELL_START_RE = re.compile(rb"<c[\s/>]")
 _CELL_REF_RE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
 
@@ -248,7 +250,7 @@ def scan_sheet(data: bytes) -> SheetScan:
 def _fast_scan(data: bytes) -> SheetScan | None:
     # Plain-value sheets only need their extents. Every cell start must be a plain
     # <c r="A1" or the full parse runs: no cell may slip past the size guard.
-    if any(marker in data for marker in _NEEDS_PARSE):
+    if any(marker in data for marker in _NEEDS_PARSE) or _FORMULA_RE.search(data):
         return None
     cells = _CELL_REF_RE.findall(data)
     if len(cells) != len(_CELL_START_RE.findall(data)):

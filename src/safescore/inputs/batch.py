@@ -102,13 +102,14 @@ def read_one(path: Path, role: str) -> FileRead:
         out.scores = read_scores_workbook(wb, role, rubric, matcher, report)
     elif not wb.sheets:
         out.info = InputFile(str(path), sha256_file(path), role, "records")
-    elif any(looks_like_table(s, rubric) for s in wb.sheets):
-        out.info = InputFile(str(path), sha256_file(path), role, "table")
-        out.returns = read_table_workbook(wb, rubric, matcher, report)
     elif looks_like_form(wb):
+        # a form first: its extra sheets (a ledger with a unit column) must not make it a table
         out.info = InputFile(str(path), sha256_file(path), role, "form")
         ret = read_form_workbook(wb, rubric, matcher, _STATE["period"], report)
         out.returns = [ret] if ret is not None else []
+    elif any(looks_like_table(s, rubric) for s in wb.sheets):
+        out.info = InputFile(str(path), sha256_file(path), role, "table")
+        out.returns = read_table_workbook(wb, rubric, matcher, report)
     else:
         out.info = InputFile(str(path), sha256_file(path), role, None)
         _no_layout(path, rubric, wb, report)
