@@ -187,6 +187,42 @@ def _read_and_score(
     return score_api(rubric, data, period, strict=strict)
 
 
+def _scored_run(
+    rubric: Path,
+    inputs: list[Path],
+    source: list[str] | None,
+    period: str | None,
+    units: Path | None,
+    console: Console,
+    *,
+    as_json: bool,
+    quiet: bool,
+    strict: bool,
+    latest: bool,
+    jobs: int | None,
+    show_progress: bool,
+) -> tuple[Rubric, dict[str, list[str]], str | None, list[Unit], Result]:
+    """What validate, score and explain share: check options, read, score (exits on usage/IO errors)."""
+    r = _load(rubric, console, as_json, quiet)
+    sources = _parse_sources(r, source, console)
+    p = _period(r, period, console)
+    _check_paths(inputs, sources, console)
+    registry = _registry(r, units, console)
+    result = _read_and_score(
+        r,
+        inputs,
+        sources,
+        p,
+        strict=strict,
+        latest=latest,
+        show_progress=show_progress,
+        console=console,
+        units=registry,
+        jobs=jobs,
+    )
+    return r, sources, p, registry, result
+
+
 def _issuer(name: str | None, doc_number: str | None) -> Any:
     from safescore.render.bulletin import Issuer
 
@@ -239,22 +275,19 @@ def validate(
 ) -> None:
     """校验报表：逐条列出文件、工作表、单元格、单位、字段、所见值与应为值。"""
     console = _console(as_json)
-    r = _load(rubric, console, as_json, quiet)
-    sources = _parse_sources(r, source, console)
-    p = _period(r, period, console)
-    _check_paths(inputs, sources, console)
-    registry = _registry(r, units, console)
-    result = _read_and_score(
-        r,
+    _, _, _, _, result = _scored_run(
+        rubric,
         inputs,
-        sources,
-        p,
+        source,
+        period,
+        units,
+        console,
+        as_json=as_json,
+        quiet=quiet,
         strict=strict,
         latest=latest,
-        show_progress=not (quiet or as_json),
-        console=console,
-        units=registry,
         jobs=jobs,
+        show_progress=not (quiet or as_json),
     )
     payload = validation_dict(result.problems)
     payload["not_submitted"] = list(result.not_submitted)
@@ -321,22 +354,19 @@ def score(
         formats += ["html", "docx"]
     if template is not None and not template.exists():
         raise _usage_error(console, f"Word 模板 {template} 不存在")
-    r = _load(rubric, console, as_json, quiet)
-    sources = _parse_sources(r, source, console)
-    p = _period(r, period, console)
-    _check_paths(inputs, sources, console)
-    registry = _registry(r, units, console)
-    result = _read_and_score(
-        r,
+    _, sources, p, _, result = _scored_run(
+        rubric,
         inputs,
-        sources,
-        p,
+        source,
+        period,
+        units,
+        console,
+        as_json=as_json,
+        quiet=quiet,
         strict=strict,
         latest=latest,
-        show_progress=not (quiet or as_json),
-        console=console,
-        units=registry,
         jobs=jobs,
+        show_progress=not (quiet or as_json),
     )
     history = None
     if p is not None and not no_history:
@@ -398,22 +428,19 @@ def explain(
     from safescore.inputs.match import UnitMatcher
 
     console = _console(as_json)
-    r = _load(rubric, console, as_json, False)
-    sources = _parse_sources(r, source, console)
-    p = _period(r, period, console)
-    _check_paths(inputs, sources, console)
-    registry = _registry(r, units, console)
-    result = _read_and_score(
-        r,
+    _, _, _, registry, result = _scored_run(
+        rubric,
         inputs,
-        sources,
-        p,
+        source,
+        period,
+        units,
+        console,
+        as_json=as_json,
+        quiet=False,
         strict=False,
         latest=latest,
-        show_progress=False,
-        console=console,
-        units=registry,
         jobs=jobs,
+        show_progress=False,
     )
     m = UnitMatcher(registry).match(unit)
     if m.unit is None:
