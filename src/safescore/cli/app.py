@@ -585,7 +585,7 @@ def annual(
 @app.command()
 def init(
     directory: Annotated[Path, typer.Argument(help="项目文件夹。")],
-    example: Annotated[str | None, typer.Option("--example", help="示例项目：gangcheng。")] = None,
+    example: Annotated[str | None, typer.Option("--example", help="示例项目：gangcheng、tianqu、hubei、dancheng、qingdao（examples/ 下带 example.toml 的文件夹）。")] = None,
 ) -> None:
     """创建项目文件夹：safescore.toml（规则、单位名单、各来源输入文件夹、输出、发文机关、文号、历史库）及各子文件夹。"""
     from safescore.cli.project_cmd import cmd_init

@@ -12,6 +12,7 @@ import io
 import shutil
 import sys
 import tempfile
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,30 +81,49 @@ doc_number = "{doc_number}"
 
 @dataclass(frozen=True)
 class Example:
-    """A shipped example: its rubric, data generator and the config values that fit them."""
+    """A shipped example, described by ``examples/<name>/example.toml``."""
 
+    key: str
     rubric: str  # path inside the source checkout
-    generator: str
+    generator: str  # path inside the source checkout
     periods: tuple[str, ...]
     period: str
     name: str
     issuer: str
     doc_number: str
-    source: str  # the rubric's assessor source the generator writes
+    sources: tuple[str, ...] = ()  # assessor sources / record lists the generator writes
+    extra_files: tuple[str, ...] = ()  # files the rubric names, relative to the rubric
+
+    @property
+    def source(self) -> str:
+        """The first source (kept for callers that know one assessor source)."""
+        return self.sources[0] if self.sources else ""
 
 
-EXAMPLES: dict[str, Example] = {
-    "gangcheng": Example(
-        rubric="rubrics/gangcheng-sanze.yaml",
-        generator="examples/gangcheng/make_data.py",
-        periods=("2022Q1", "2022Q2", "2022Q3", "2022Q4"),
-        period="2022Q1",
-        name="钢城区安全生产“三责同考”季度考评",
-        issuer="钢城区安全生产委员会办公室",
-        doc_number="钢安办〔{year}〕{seq}号",
-        source="onsite",
-    ),
-}
+def load_examples(root: Path | None) -> dict[str, Example]:
+    """Every ``examples/*/example.toml`` of the source checkout, by folder name."""
+    found: dict[str, Example] = {}
+    if root is None:
+        return found
+    for spec in sorted((root / "examples").glob("*/example.toml")):
+        key = spec.parent.name
+        try:
+            d = tomllib.loads(spec.read_text(encoding="utf-8"))
+            found[key] = Example(
+                key=key,
+                rubric=str(d["rubric"]),
+                generator=f"examples/{key}/{d['generator']}",
+                periods=tuple(str(p) for p in d["periods"]),
+                period=str(d["period"]),
+                name=str(d["name"]),
+                issuer=str(d["issuer"]),
+                doc_number=str(d["doc_number"]),
+                sources=tuple(str(s) for s in d.get("sources", [])),
+                extra_files=tuple(str(f) for f in d.get("extra_files", [])),
+            )
+        except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
+            raise ProjectError(f"示例描述 {spec} 无效：{exc}", 2) from None
+    return found
 
 
 def source_root() -> Path | None:
@@ -119,7 +139,7 @@ def config_text(example: Example | None, rubric: str) -> str:
         period_line = '# period = "2022Q1"'
         name, issuer, doc_number = "安全生产考核", "安全生产委员会办公室", "安办〔{year}〕{seq}号"
     else:
-        sources = f'{example.source} = "data/{{period}}/{example.source}"'
+        sources = "\n".join(f'{n} = "data/{{period}}/{n}"' for n in example.sources) or "# （本示例没有评分表来源）"
         period_line = f'period = "{example.period}"'
         name, issuer, doc_number = example.name, example.issuer, example.doc_number
     return _HEADER + _BODY.format(
@@ -153,7 +173,7 @@ def _generate(example: Example, root: Path, project: Path) -> list[Path]:
             with contextlib.redirect_stdout(io.StringIO()):  # it prints the paths it wrote
                 generate(["--out", tmp, "--period", period])
             for f in sorted(Path(tmp).iterdir()):
-                role = example.source if f.name.startswith(example.source) else "returns"
+                role = next((n for n in example.sources if f.name.startswith(n)), "returns")
                 dest = project / "data" / period / role / f.name
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.move(str(f), dest)
@@ -164,8 +184,9 @@ def _generate(example: Example, root: Path, project: Path) -> list[Path]:
 def init_project(directory: Path, example: str | None = None) -> list[Path]:
     """Create a project folder; return the files and folders written.
 
-    :param example: ``gangcheng`` copies the shipped rubric and generates 2022's four quarters
-        of sample returns, with ``period = "2022Q1"`` set so a bare ``safescore run`` works.
+    :param example: a folder of ``examples/`` with an ``example.toml`` (``gangcheng`` …): copies
+        its rubric and generates the sample returns of every period it lists, with the config's
+        ``period`` set so a bare ``safescore run`` works.
     :raises ProjectError: unknown example, an existing ``safescore.toml``, or no source checkout.
 
     >>> init_project(Path("/srv/anquan"), "gangcheng")  # doctest: +SKIP
@@ -174,12 +195,22 @@ def init_project(directory: Path, example: str | None = None) -> list[Path]:
     ex: Example | None = None
     root: Path | None = None
     if example is not None:
-        ex = EXAMPLES.get(example)
-        if ex is None:
-            raise ProjectError(f"没有名为 {example} 的示例；可用的示例：{'、'.join(EXAMPLES)}", 2)
         root = source_root()
-        missing = [] if root is None else [p for p in (ex.rubric, ex.generator) if not (root / p).is_file()]
-        if root is None or missing:
+        examples = load_examples(root)
+        ex = examples.get(example)
+        if ex is None:
+            if root is None:
+                raise ProjectError(
+                    f"示例 {example} 需要 safescore 源代码中的 examples/ 与 rubrics/，当前安装中找不到"
+                    "（只有从源代码检出安装时才带有示例）；请从源代码仓库安装（pip install -e .），"
+                    "或不带 --example 创建空项目",
+                    2,
+                )
+            raise ProjectError(f"没有名为 {example} 的示例；可用的示例：{'、'.join(examples)}", 2)
+        assert root is not None  # examples are only found in a source checkout
+        extra = [str(Path(ex.rubric).parent / f) for f in ex.extra_files]
+        missing = [p for p in (ex.rubric, ex.generator, *extra) if not (root / p).is_file()]
+        if missing:
             raise ProjectError(
                 f"示例 {example} 需要 safescore 源代码中的 {ex.rubric} 与 {ex.generator}，"
                 "当前安装中找不到（只有从源代码检出安装时才带有示例）；"
@@ -199,6 +230,11 @@ def init_project(directory: Path, example: str | None = None) -> list[Path]:
             rubric_rel = f"rubrics/{Path(ex.rubric).name}"
             (project / "rubrics").mkdir(exist_ok=True)
             shutil.copyfile(root / ex.rubric, project / rubric_rel)
+            for rel in ex.extra_files:  # targets tables etc., kept at the same place relative to the rubric
+                dest = project / "rubrics" / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(root / Path(ex.rubric).parent / rel, dest)
+                written.append(dest)
             written.append(project / rubric_rel)
             written += _generate(ex, root, project)
         else:
