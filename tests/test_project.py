@@ -9,6 +9,7 @@ import os
 import shutil
 import threading
 import time
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 import openpyxl
@@ -51,7 +52,8 @@ def _snapshot(folder: Path) -> dict[str, tuple[int, str]]:
 
 
 def _leftovers(out: Path) -> list[str]:
-    return sorted(p.name for p in out.parent.iterdir() if p.name != out.name)
+    """Temporary or retired folders a run left beside ``out`` (other periods are not leftovers)."""
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f"{out.name}."))
 
 
 # --- config ----------------------------------------------------------------------------------------
@@ -193,6 +195,26 @@ def test_example_run_writes_every_output(example: Path) -> None:
     assert not (example / ".safescore" / "run.lock").exists()
 
 
+def test_the_year_is_scored_and_combined(example: Path) -> None:
+    """Gangcheng (seed 000): four quarters make the year; ``[annual] year`` keeps it current."""
+    quarters = {}
+    for q in ("2022Q1", "2022Q2", "2022Q3", "2022Q4"):
+        data = json.loads((example / "out" / q / "results.json").read_text(encoding="utf-8"))
+        quarters[q] = {u["unit"]: Decimal(str(u["total"])) for u in data["units"]}
+    year = json.loads((example / "out" / "2022-annual" / "results.json").read_text(encoding="utf-8"))
+    assert year["period"] == "2022" and len(year["units"]) == 27
+    for u in year["units"]:
+        mean = sum(quarters[q][u["unit"]] for q in quarters) / 4  # annual.combine: mean
+        assert Decimal(str(u["total"])) == mean.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), u["unit"]
+        assert [s["id"] for s in u["sections"]] == list(quarters)
+    # Q2 compares with Q1 because the quarters are scored in calendar order
+    q2 = json.loads((example / "out" / "2022Q2" / "results.json").read_text(encoding="utf-8"))
+    assert q2["previous_period"] == "2022Q1"
+    manifest = json.loads((example / "out" / "2022-annual" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["periods"] == list(quarters)
+    assert {o["path"] for o in manifest["outputs"]} >= {"results.json", "bulletin.docx", "bulletin.html"}
+
+
 def test_second_run_is_unchanged_and_touches_nothing(example: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     before = _snapshot(example / "out")
     state = (example / ".safescore" / "state.json").read_bytes()
@@ -220,7 +242,9 @@ def test_changed_input_renders_again_with_the_next_doc_number(
     console, _ = _console()
     assert cmd_run(project, None, console, True, True) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["status"] == "written" and summary["doc_number"].endswith("〕2号")
+    # Q1–Q4 took 1–4号; the re-issued Q1 takes the next number, the unchanged quarters none
+    assert summary["status"] == "written" and summary["doc_number"].endswith("〕5号")
+    assert [p["status"] for p in summary["other_periods"]] == ["unchanged"] * 3
     new = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     assert new["options"]["fingerprint"] != old["options"]["fingerprint"]
     assert _leftovers(out) == []
@@ -352,3 +376,13 @@ def test_next_period_shows_rank_changes_from_history(light: Path, monkeypatch: p
     assert (light / "safescore.db").is_file()  # in the project, whatever the working folder
     q2 = json.loads((light / "out" / "2022Q2" / "results.json").read_text(encoding="utf-8"))
     assert all(u["previous_rank"] is not None for u in q2["units"])
+
+
+def test_an_incomplete_year_is_said_and_left_for_later(light: Path) -> None:
+    shutil.rmtree(light / "data" / "2022Q4")  # the fourth quarter is not collected yet
+    console, buf = _console()
+    outcome = execute(light / CONFIG_NAME, console=console)
+    assert outcome.code == 0, buf.getvalue()
+    assert [p["period"] for p in outcome.other_periods] == ["2022Q2", "2022Q3"]
+    assert outcome.annual_dir is None and not (light / "out" / "2022-annual").exists()
+    assert "2022 年度汇总暂不生成" in buf.getvalue() and "2022Q4" in buf.getvalue()

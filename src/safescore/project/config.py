@@ -131,6 +131,28 @@ class HistorySection(_Section):
     url: str | None = None
 
 
+class AnnualSection(_Section):
+    """``[annual]``: with a ``year``, ``safescore run`` also scores that year's other periods
+    that have inputs and, once the year is complete, writes the annual result (年度汇总)."""
+
+    year: str | None = None
+    dir: str = "out/{year}-annual"
+
+    @field_validator("year")
+    @classmethod
+    def _year(cls, v: str | None) -> str | None:
+        if v is not None and not (len(v.strip()) == 4 and v.strip().isdigit()):
+            raise ValueError(f'年度应写作四位数字，如 "2022"，得到“{v}”')
+        return v.strip() if v else v
+
+    @field_validator("dir")
+    @classmethod
+    def _dir(cls, v: str) -> str:
+        if not v.strip():
+            raise ValueError("输出文件夹不能为空")
+        return _check_placeholders(v, PATH_PLACEHOLDERS)
+
+
 class ProjectConfig(_Section):
     """``safescore.toml`` parsed; :attr:`root` is the project folder (the file's folder)."""
 
@@ -141,6 +163,7 @@ class ProjectConfig(_Section):
     issuer: IssuerSection = Field(default_factory=IssuerSection)
     templates: TemplatesSection = Field(default_factory=TemplatesSection)
     history: HistorySection = Field(default_factory=HistorySection)
+    annual: AnnualSection = Field(default_factory=AnnualSection)
     root: Path = Path(".")
     path: Path = Path(CONFIG_NAME)
 
@@ -175,6 +198,10 @@ class ProjectConfig(_Section):
 
     def output_dir(self, period: str) -> Path:
         return self.resolve(self.output.dir, period)
+
+    def annual_dir(self, year: str) -> Path:
+        """The annual result's folder; ``{year}`` (and ``{period}``) are the year."""
+        return self.resolve(self.annual.dir, year)
 
     @property
     def state_dir(self) -> Path:

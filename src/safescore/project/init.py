@@ -73,6 +73,12 @@ doc_number = "{doc_number}"
 # 自带的 Word 通报模板（可选，见 docs/word-templates.md），放在 templates/ 下
 # word = "templates/通报模板.docx"
 
+[annual]
+# 年度汇总（可选）：写了 year 时，safescore run 在评完本期后，把该年度其余已有回执的各期也评好
+# （输入未变化的期间不重复处理），各期齐备（或按细则 annual.missing 允许缺期）时写出年度结果
+{year_line}
+dir = "out/{{year}}-annual"
+
 [history]
 # 历史库地址（可选）：不写时用默认的 SQLite 文件；多个办公室共用时写 SQLAlchemy 地址
 # url = "postgresql://user@host/safescore"
@@ -93,6 +99,7 @@ class Example:
     doc_number: str
     sources: tuple[str, ...] = ()  # assessor sources / record lists the generator writes
     extra_files: tuple[str, ...] = ()  # files the rubric names, relative to the rubric
+    year: str | None = None  # the year whose annual result `safescore run` keeps current
 
     @property
     def source(self) -> str:
@@ -120,6 +127,7 @@ def load_examples(root: Path | None) -> dict[str, Example]:
                 doc_number=str(d["doc_number"]),
                 sources=tuple(str(s) for s in d.get("sources", [])),
                 extra_files=tuple(str(f) for f in d.get("extra_files", [])),
+                year=str(d["year"]) if d.get("year") else None,
             )
         except (OSError, tomllib.TOMLDecodeError, KeyError, TypeError) as exc:
             raise ProjectError(f"示例描述 {spec} 无效：{exc}", 2) from None
@@ -137,15 +145,20 @@ def config_text(example: Example | None, rubric: str) -> str:
     if example is None:
         sources = '# onsite = "data/{period}/onsite"'
         period_line = '# period = "2022Q1"'
+        year_line = '# year = "2022"'
         name, issuer, doc_number = "安全生产考核", "安全生产委员会办公室", "安办〔{year}〕{seq}号"
     else:
-        sources = "\n".join(f'{n} = "data/{{period}}/{n}"' for n in example.sources) or "# （本示例没有评分表来源）"
+        sources = (
+            "\n".join(f'{n} = "data/{{period}}/{n}"' for n in example.sources) or "# （本示例没有评分表来源）"
+        )
         period_line = f'period = "{example.period}"'
+        year_line = f'year = "{example.year}"' if example.year else '# year = "2022"'
         name, issuer, doc_number = example.name, example.issuer, example.doc_number
     return _HEADER + _BODY.format(
         name=name,
         rubric=rubric,
         period_line=period_line,
+        year_line=year_line,
         sources=sources,
         issuer=issuer,
         doc_number=doc_number,  # format() inserts values verbatim: its {year} stays a placeholder

@@ -66,10 +66,14 @@ class RunOutcome:
     out_dir: Path | None = None
     files: list[str] = field(default_factory=list)
     doc_number: str | None = None
+    # with [annual] year: the year's other periods ({period, status, exit_code}) and the annual
+    other_periods: list[dict[str, Any]] = field(default_factory=list)
+    annual_dir: Path | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
         d["out_dir"] = str(self.out_dir) if self.out_dir else None
+        d["annual_dir"] = str(self.annual_dir) if self.annual_dir else None
         return {"ok": self.code in (EXIT_OK, EXIT_PROBLEMS), "exit_code": d.pop("code"), **d}
 
 
@@ -147,11 +151,6 @@ def _run_locked(
     from safescore.problems import Report
     from safescore.rubric.check import check_rubric
 
-    def say(msg: str, style: str | None = None) -> None:
-        log.info("%s", msg)
-        if not quiet:  # markup off: paths and unit names may contain [brackets]
-            console.print(msg, style=style, markup=False, highlight=False)
-
     rubric_path = cfg.rubric_path
     if not rubric_path.is_file():
         raise ProjectError(f"{cfg.path}：[project] rubric：规则文件 {rubric_path} 不存在", EXIT_USAGE)
@@ -165,14 +164,43 @@ def _run_locked(
         problem_report(console, report.problems, title="规则检查")
         raise ProjectError(f"规则文件 {rubric_path} 有错误，未进行评分", EXIT_USAGE)
     p = cfg.resolve_period(rubric.period, period, today)
+    units = _registry(cfg, rubric, console)
+    state = ProjectState.load_for(cfg.state_dir)
+    if cfg.annual.year:
+        from safescore.project.year import run_year
+
+        return run_year(cfg, rubric, cfg.annual.year, p, units, state, console, quiet)  # type: ignore[no-any-return]
+    return score_period(cfg, rubric, p, units, state, console, quiet)
+
+
+def sayer(console: Console, quiet: bool) -> Any:
+    """``say(msg, style=None)``: to the log always, to the terminal unless quiet."""
+
+    def say(msg: str, style: str | None = None) -> None:
+        log.info("%s", msg)
+        if not quiet:  # markup off: paths and unit names may contain [brackets]
+            console.print(msg, style=style, markup=False, highlight=False)
+
+    return say
+
+
+def score_period(
+    cfg: ProjectConfig,
+    rubric: Any,
+    p: str,
+    units: list[Any] | None,
+    state: ProjectState,
+    console: Console,
+    quiet: bool,
+) -> RunOutcome:
+    """Score, render and store one period (lock held); unchanged inputs change nothing."""
+    say = sayer(console, quiet)
     out = cfg.output_dir(p)
     say(f"期间 {p}：{rubric.title}，输出到 {out}")
     for note in repair_leftovers(out):
         say(note)
-    units = _registry(cfg, rubric, console)
     returns, sources = cfg.input_paths(p, rubric.sources)
     fp = fingerprint(cfg, p, returns, sources)
-    state = ProjectState.load_for(cfg.state_dir)
     done = state.period(p)
     if done is not None and done.get("fingerprint") == fp and outputs_intact(out, fp):
         say(f"{UNCHANGED}（{out}）")
@@ -193,7 +221,7 @@ def _run_locked(
         len(result.not_submitted),
     )
     doc_number, seq_year, seq = state.next_doc_number(cfg, p)
-    written = _render_and_swap(cfg, result, out, fp, doc_number)
+    written = render_and_swap(cfg, result, out, {**run_options(cfg, p), "fingerprint": fp}, doc_number)
     if seq_year is not None:
         state.set_seq(seq_year, seq)
         state.save_for(cfg.state_dir)  # the 文号 is now in published outputs: never hand it out again
@@ -293,7 +321,10 @@ def outputs_intact(out: Path, fp: str) -> bool:
 # --- render beside, then swap -------------------------------------------------------------------
 
 
-def _render_and_swap(cfg: ProjectConfig, result: Any, out: Path, fp: str, doc_number: str) -> list[str]:
+def render_and_swap(
+    cfg: ProjectConfig, result: Any, out: Path, options: dict[str, Any], doc_number: str, letters: bool = True
+) -> list[str]:
+    """Render every output of ``result`` beside ``out``, fsync, then swap it in (exit 3 on failure)."""
     from safescore.render.bulletin import Issuer
     from safescore.render.outputs import write_all
 
@@ -310,10 +341,10 @@ def _render_and_swap(cfg: ProjectConfig, result: Any, out: Path, fp: str, doc_nu
             result,
             tmp,
             formats=cfg.output.formats,
-            letters=cfg.output.letters,
+            letters=cfg.output.letters and letters,
             issuer=issuer,
             template=cfg.template_path,
-            options={**run_options(cfg, result.period), "fingerprint": fp},
+            options=options,
         )
         fsync_tree(tmp)
         log.info("临时文件夹已写完并落盘：%d 个文件", len(written))
@@ -332,6 +363,13 @@ def _render_and_swap(cfg: ProjectConfig, result: Any, out: Path, fp: str, doc_nu
 
 
 # --- state, history, log file --------------------------------------------------------------------
+
+
+def history_url(cfg: ProjectConfig) -> str:
+    """The resolved SQLAlchemy URL of :func:`history_db`."""
+    from safescore.history.db_url import resolve_db_url
+
+    return resolve_db_url(history_db(cfg), cwd=cfg.root)
 
 
 def history_db(cfg: ProjectConfig) -> str | None:
