@@ -86,7 +86,6 @@ def main() -> int:
 
     import docx
 
-    from safescore.render import _docx_gbt as gb
     from safescore.render.docx import (
         LetterRenderer,
         build_letter_document,
@@ -94,6 +93,7 @@ def main() -> int:
         render_bulletin_docx,
         render_letters_docx,
     )
+    from safescore.render.docx.package import doc_parts
     from safescore.render.files import write_atomic
 
     ok = True
@@ -157,7 +157,7 @@ def main() -> int:
         # same XML from both paths, for every real letter
         mismatches = []
         for x in real:
-            slow = dict(gb.doc_parts(build_letter_document(x)))["word/document.xml"]
+            slow = dict(doc_parts(build_letter_document(x)))["word/document.xml"]
             with zipfile.ZipFile(io.BytesIO(renderer.render(x))) as z:
                 if z.read("word/document.xml") != slow:
                     mismatches.append(x.unit)

@@ -19,17 +19,19 @@ from docx.shared import Mm, Pt
 from lxml import etree
 
 from safescore import Result, load_rubric, read_inputs, score
-from safescore.render import _docx_gbt as gb
 from safescore.render.bulletin import BulletinView, Deduction, Issuer, LetterView, bulletin_view
 from safescore.render.docx import (
     LetterRenderer,
+    blocks,
     build_letter_document,
     cn_number,
     letter_filename,
+    package,
     render_bulletin_docx,
     render_letter_docx,
     render_letters_docx,
 )
+from safescore.render.docx import styles as gb
 
 EPOCH = "1700000000"  # 2023-11-14 22:13:20 UTC
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
@@ -204,7 +206,7 @@ def test_sections_commended_and_appendices(bulletin: DocumentObject, view: Bulle
     body = all_text(bulletin)
     for letter in view.letters:
         for d in letter.deductions:
-            assert gb.clean(d.reason) in body
+            assert blocks.clean(d.reason) in body
 
 
 # --- letters ------------------------------------------------------------------------------------
@@ -226,9 +228,9 @@ def test_letters_hold_every_deduction(view: BulletinView, tmp_path: Path) -> Non
         assert len(deductions) == 1 + max(1, len(letter.deductions))
         for row, d in zip(deductions[1:], letter.deductions, strict=False):
             assert row[1:5] == [d.title, d.points, d.score, d.lost]
-            assert gb.clean(d.reason) in row[5]
+            assert blocks.clean(d.reason) in row[5]
             for e in d.evidence:
-                assert gb.clean(e) in row[5]
+                assert blocks.clean(e) in row[5]
         assert doc.sections[0].footer.paragraphs[0].text == "— 1 —"
 
 
@@ -237,7 +239,7 @@ def test_fast_path_equals_python_docx(view: BulletinView, monkeypatch: pytest.Mo
     monkeypatch.setenv("SOURCE_DATE_EPOCH", EPOCH)
     renderer = LetterRenderer()
     for letter in (*view.letters, hostile_letter(view.letters[0])):
-        slow = dict(gb.doc_parts(build_letter_document(letter)))
+        slow = dict(package.doc_parts(build_letter_document(letter)))
         with zipfile.ZipFile(io.BytesIO(renderer.render(letter))) as z:
             fast = {n: z.read(n) for n in z.namelist()}
         assert fast == slow, letter.unit
