@@ -24,152 +24,22 @@ Time is read from the list's date column against the scored period:
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 import numpy as np
 
+from safescore.engine.alerts import Hit, ladder_hits, rising_hits, within_days_hits
 from safescore.engine.decvec import LIMIT, DecVec
+from safescore.engine.ledger import STRIDE, Derived, Span, Table, build_table, period_span, rows_per_unit
 from safescore.engine.reasons import fmt
 from safescore.inputs.model import Inputs, Record
 from safescore.problems import Problem
 from safescore.rubric import model as m
 from safescore.rubric.check import parse_cached
-from safescore.rubric.expr import BoolVec, DateVec, StrVec, Vec, evaluate
+from safescore.rubric.expr import BoolVec, Vec
 
-STRIDE = 1 << 23  # > any date ordinal (9999-12-31 is 3,652,059), so unit*STRIDE+day sorts by unit, day
-
-
-@dataclass(frozen=True)
-class Span:
-    """The scored period as date ordinals (inclusive), and 1 January of its year."""
-
-    start: int
-    end: int
-    year_start: int
-
-
-def period_span(label: str | None) -> Span | None:
-    """``2022Q1`` / ``2022-03`` / ``2022H1`` / ``2022`` → its first and last day."""
-    if not label:
-        return None
-    text = label.strip().upper()
-    if mt := re.fullmatch(r"(\d{4})-(\d{1,2})", text):
-        year, first, last = int(mt[1]), int(mt[2]), int(mt[2])
-    elif mt := re.fullmatch(r"(\d{4})Q([1-4])", text):
-        year, first = int(mt[1]), 3 * int(mt[2]) - 2
-        last = first + 2
-    elif mt := re.fullmatch(r"(\d{4})H([12])", text):
-        year, first = int(mt[1]), 6 * int(mt[2]) - 5
-        last = first + 5
-    elif mt := re.fullmatch(r"(\d{4})", text):
-        year, first, last = int(mt[1]), 1, 12
-    else:
-        return None
-    if not 1 <= first <= last <= 12:
-        return None
-    end = dt.date(year + last // 12, last % 12 + 1, 1) - dt.timedelta(days=1)
-    return Span(dt.date(year, first, 1).toordinal(), end.toordinal(), dt.date(year, 1, 1).toordinal())
-
-
-def _month(ordinal: int) -> int:
-    d = dt.date.fromordinal(ordinal)
-    return d.year * 12 + d.month - 1
-
-
-def _month_text(mi: int) -> str:
-    return f"{mi // 12}年{mi % 12 + 1}月"
-
-
-def _column(kind: str, values: list[object]) -> Vec:
-    na = np.fromiter((v is None for v in values), dtype=bool, count=len(values))
-    if kind in ("int", "number"):
-        return DecVec.from_decimals([v if isinstance(v, Decimal) else None for v in values])
-    if kind == "bool":
-        return BoolVec(np.array([bool(v) for v in values], dtype=bool) & ~na, na)
-    if kind == "date":
-        return DateVec.from_dates([v if isinstance(v, dt.date) else None for v in values])
-    return StrVec(np.array(["" if v is None else str(v) for v in values], dtype=object), na)
-
-
-@dataclass
-class Table:
-    """One record list restricted to a group's units, as columns over its rows."""
-
-    name: str
-    spec: m.RecordList
-    rows: list[Record]
-    unit: np.ndarray  # index of each row's unit in the group
-    env: dict[str, Vec]
-    date: DateVec | None
-
-    def mask(self, where: str | None) -> np.ndarray:
-        """Rows where ``where`` holds (an unknown value does not match)."""
-        if where is None:
-            return np.ones(len(self.rows), dtype=bool)
-        got = evaluate(parse_cached(where), self.env, len(self.rows))
-        assert isinstance(got, BoolVec)
-        return got.v & ~got.na
-
-    def between(self, lo: int, hi: int) -> np.ndarray:
-        """Rows dated in [lo, hi]; an undated list keeps every row, an undated row none."""
-        if self.date is None:
-            return np.ones(len(self.rows), dtype=bool)
-        return ~self.date.na & (self.date.v >= lo) & (self.date.v <= hi)
-
-
-def build_table(
-    name: str, spec: m.RecordList, rows: list[Record], units: list[m.Unit], span: Span | None
-) -> Table:
-    index = {u.name: i for i, u in enumerate(units)}
-    rows = [r for r in rows if r.unit in index]
-    env: dict[str, Vec] = {
-        key: _column(col.type, [r.values.get(key) for r in rows])
-        for key, col in spec.columns.items()
-        if key != "unit"
-    }
-    dkey = spec.date_column()
-    date = env.get(dkey) if dkey else None
-    t = Table(name, spec, rows, np.array([index[r.unit] for r in rows], dtype=np.int64), env, None)
-    t.date = date if isinstance(date, DateVec) else None
-    if spec.overdue is not None:
-        n = len(rows)
-        due = env.get(spec.overdue.due)
-        if span is None or not isinstance(due, DateVec):
-            # without a period there is no "today" to be overdue against
-            env["overdue"] = BoolVec(np.zeros(n, dtype=bool), np.ones(n, dtype=bool))
-            env["days_overdue"] = DecVec.from_decimals([None] * n)
-        else:
-            late = ~due.na & (due.v < span.end) & ~t.mask(spec.overdue.done)
-            env["overdue"] = BoolVec(late, np.zeros(n, dtype=bool))
-            env["days_overdue"] = DecVec.from_ints(np.where(late, span.end - due.v, 0).astype(np.int64))
-    return t
-
-
-@dataclass
-class Derived:
-    """A field computed from records: per-unit value and the records counted."""
-
-    field: str
-    spec: m.Derive
-    value: DecVec
-    rows: list[list[Record]]
-
-
-@dataclass
-class Hit:
-    """A warning issued to (or a ladder step reached by) one unit."""
-
-    id: str
-    title: str
-    kind: str  # warning | ladder
-    records: list[Record]
-    reason: str
-    penalty: Decimal = Decimal(0)
-    action: str | None = None
-    count: Decimal | None = None
+__all__ = ["Hit", "RecordOutcome", "Span", "evaluate_records", "period_span", "uses_records"]
 
 
 @dataclass
@@ -182,13 +52,6 @@ class RecordOutcome:
     hits: list[list[Hit]]  # per unit
     penalty: DecVec  # warning penalties per unit
     problems: list[Problem] = field(default_factory=list)
-
-
-def _per_unit(t: Table, mask: np.ndarray, n: int) -> list[list[Record]]:
-    out: list[list[Record]] = [[] for _ in range(n)]
-    for j in np.nonzero(mask)[0]:
-        out[int(t.unit[j])].append(t.rows[j])
-    return out
 
 
 def _group_sum(col: DecVec, unit: np.ndarray, mask: np.ndarray, n: int) -> DecVec:
@@ -229,134 +92,7 @@ def derive_fields(
             col = t.env[d.sum]
             assert isinstance(col, DecVec)
             value = _group_sum(col, t.unit, mask, n)
-        out[name] = Derived(name, d, value, _per_unit(t, mask, n))
-    return out
-
-
-def _within_days(w: m.WarningRule, t: Table, base: np.ndarray, span: Span, n: int) -> list[Hit | None]:
-    assert t.date is not None and w.within_days is not None
-    dates = t.date.v
-    sel = np.nonzero(base)[0]
-    unit, day = t.unit[sel], dates[sel]
-    order = np.lexsort((day, unit))
-    sel, unit, day = sel[order], unit[order], day[order]
-    key = unit * STRIDE + day
-    lo = np.searchsorted(key, key - w.within_days, "left")
-    hi = np.searchsorted(key, key, "right")
-    issued = ((hi - lo) >= w.at_least) & (day >= span.start)
-    found: dict[int, set[int]] = {}
-    for j in np.nonzero(issued)[0]:
-        found.setdefault(int(unit[j]), set()).update(int(x) for x in sel[lo[j] : hi[j]])
-    out: list[Hit | None] = [None] * n
-    for ui, rows in found.items():
-        order_ = sorted(rows, key=lambda j: (int(dates[j]), j))
-        recs = [t.rows[j] for j in order_]
-        days = "、".join(dt.date.fromordinal(int(dates[j])).isoformat() for j in order_)
-        reason = f"{w.within_days}天内发生{len(recs)}起（{days}）"
-        out[ui] = Hit(w.id, w.title, "warning", recs, reason, w.penalty)
-    return out
-
-
-def _rising(
-    w: m.WarningRule, t: Table, base: np.ndarray, span: Span, n: int, problems: list[Problem]
-) -> list[Hit | None]:
-    assert t.date is not None and w.rising is not None
-    first, last = _month(span.start) - w.months + 1, _month(span.end)
-    known = t.date.v[~t.date.na]
-    if known.size == 0:
-        return [None] * n  # no accidents at all: nothing can be up on last year
-    # a month can only be "up on last year" if the ledger reaches back to that month last year
-    covered = _month(int(known.min())) + 12
-    if covered > last:
-        problems.append(
-            Problem(
-                "warning-no-history",
-                f"{t.spec.title}中没有上年同期（{_month_text(last - 12)}及以前）的记录，无法判断预警“{w.title}”",
-                severity="warning",
-                category="scoring",
-                field=t.name,
-                expected=f"包含上年同期记录的{t.spec.title}",
-            )
-        )
-        return [None] * n
-    figures: dict[tuple[int, int], list[Decimal]] = {}  # (unit, month) → [count or sum, ...]
-    rows_in: dict[tuple[int, int], list[int]] = {}
-    for j in np.nonzero(base)[0]:
-        mi = _month(int(t.date.v[j]))
-        if not (first - 12 <= mi <= last):
-            continue
-        k = (int(t.unit[j]), mi)
-        acc = figures.setdefault(k, [Decimal(0)] * len(w.rising))
-        rows_in.setdefault(k, []).append(int(j))
-        for p, metric in enumerate(w.rising):
-            v = Decimal(1) if metric == "count" else t.rows[j].values.get(metric)
-            acc[p] += v if isinstance(v, Decimal) else Decimal(0)
-    zero = [Decimal(0)] * len(w.rising)
-    names = [("起数" if x == "count" else t.spec.columns[x].title) for x in w.rising]
-    out: list[Hit | None] = [None] * n
-    for ui in sorted({u for u, _ in figures}):
-        up = {
-            mi: mi >= covered
-            and all(
-                a > b
-                for a, b in zip(figures.get((ui, mi), zero), figures.get((ui, mi - 12), zero), strict=True)
-            )
-            for mi in range(first, last + 1)
-        }
-        run: set[int] = set()
-        for mi in range(_month(span.start), last + 1):
-            window = range(mi - w.months + 1, mi + 1)
-            if all(up[x] for x in window):
-                run.update(window)
-        if not run:
-            continue
-        run_months = sorted(run)
-        recs = [t.rows[j] for mi in run_months for j in rows_in.get((ui, mi), [])]
-        parts = [
-            f"{_month_text(mi)}"
-            + "，".join(
-                f"{nm}{figures.get((ui, mi), zero)[p]}（上年同月{figures.get((ui, mi - 12), zero)[p]}）"
-                for p, nm in enumerate(names)
-            )
-            for mi in run_months
-        ]
-        reason = f"连续{len(run_months)}个月{'和'.join(names)}同比上升：" + "；".join(parts)
-        out[ui] = Hit(w.id, w.title, "warning", recs, reason, w.penalty)
-    return out
-
-
-def _ladder(
-    lad: m.Ladder,
-    tables: dict[str, Table],
-    derived: dict[str, Derived],
-    env: dict[str, Vec],
-    n: int,
-    span: Span | None,
-) -> list[Hit | None]:
-    rows: list[list[Record]] = [[] for _ in range(n)]
-    counts: list[Decimal | None]
-    if lad.records is not None:
-        t = tables.get(lad.records)
-        if t is None or span is None:
-            return [None] * n
-        mask = t.mask(lad.where) & t.between(span.year_start, span.end)
-        counts = [Decimal(int(c)) for c in np.bincount(t.unit[mask], minlength=n)]
-        rows = _per_unit(t, mask, n)
-    else:
-        assert lad.count is not None
-        got = evaluate(parse_cached(lad.count), env, n)
-        assert isinstance(got, DecVec)
-        counts = got.to_decimals()
-        if lad.count.strip() in derived:
-            rows = derived[lad.count.strip()].rows
-    out: list[Hit | None] = [None] * n
-    for i, c in enumerate(counts):
-        step = lad.step_for(c) if c is not None else None
-        if step is None or c is None:
-            continue
-        bound = f"{step.at}次" if step.at is not None else f"超过{step.above}次"
-        reason = f"本年累计{c.normalize():f}次，达到“{bound}”：{step.action}"
-        out[i] = Hit(lad.id, lad.title, "ladder", rows[i], reason, action=step.action, count=c)
+        out[name] = Derived(name, d, value, rows_per_unit(t, mask, n))
     return out
 
 
@@ -461,14 +197,18 @@ def evaluate_records(
         if span is None or t is None or t.date is None:
             continue
         base = t.mask(w.where) & t.between(-STRIDE, span.end)
-        got = _within_days(w, t, base, span, n) if w.within_days else _rising(w, t, base, span, n, problems)
+        got = (
+            within_days_hits(w, t, base, span, n)
+            if w.within_days
+            else rising_hits(w, t, base, span, n, problems)
+        )
         for i, h in enumerate(got):
             if h is not None:
                 hits[i].append(h)
     for lad in rubric.ladders_for(gid):
         if span is None and lad.records is not None:
             continue
-        for i, h in enumerate(_ladder(lad, tables, derived, env, n, span)):
+        for i, h in enumerate(ladder_hits(lad, tables, derived, env, n, span)):
             if h is not None:
                 hits[i].append(h)
     penalty = DecVec.from_decimals([sum((h.penalty for h in hs), Decimal(0)) for hs in hits])
