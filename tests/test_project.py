@@ -146,7 +146,7 @@ def test_init_unknown_example_lists_the_available_ones(tmp_path: Path) -> None:
     assert not (tmp_path / "p").exists()
     console, buf = _console()
     assert cmd_init(tmp_path / "p", "nosuch", console) == 2
-    assert "可用的示例：gangcheng" in buf.getvalue()
+    assert "可用的示例：" in buf.getvalue() and "gangcheng" in buf.getvalue()
 
 
 def test_init_blank_project_then_run_says_what_is_missing(tmp_path: Path) -> None:

@@ -21,7 +21,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import hashlib
-import io
 import json
 import logging
 import logging.handlers
@@ -35,7 +34,8 @@ from typing import Any
 from rich.console import Console
 
 from safescore import __version__
-from safescore.project.config import ConfigError, ProjectConfig, ProjectError, ProjectState, load_config
+from safescore.project.config import ConfigError, ProjectConfig, ProjectError, load_config
+from safescore.project.history_link import store_history, with_previous_period
 from safescore.project.lock import (
     LockBusy,
     ProjectLock,
@@ -44,6 +44,7 @@ from safescore.project.lock import (
     repair_leftovers,
     swap_in,
 )
+from safescore.project.state import ProjectState
 
 log = logging.getLogger("safescore.project")
 
@@ -212,7 +213,7 @@ def score_period(
 
     say("读取报表……")
     data = read_inputs(rubric, [returns], {k: list(v) for k, v in sources.items()}, units=units, period=p)
-    result = _with_previous(score(rubric, data, p), cfg)
+    result = with_previous_period(score(rubric, data, p), cfg)
     code = EXIT_PROBLEMS if (result.errors or result.not_submitted) else EXIT_OK
     log.info(
         "评分完成：%d 个单位，%d 个错误，未报送 %d 个",
@@ -232,7 +233,7 @@ def score_period(
             f"详见 {out / 'validation.json'}",
             "yellow",
         )
-    history_error = _store_history(result, out, cfg, console, quiet)
+    history_error = store_history(result, out, cfg, console, quiet)
     if history_error:
         # not marked done: the next run renders again and retries the history store
         raise ProjectError(f"结果已写出到 {out}，但未能存入历史库：{history_error}；下次运行将重试", EXIT_IO)
@@ -362,75 +363,7 @@ def render_and_swap(
     return written
 
 
-# --- state, history, log file --------------------------------------------------------------------
-
-
-def history_url(cfg: ProjectConfig) -> str:
-    """The resolved SQLAlchemy URL of :func:`history_db`."""
-    from safescore.history.db_url import resolve_db_url
-
-    return resolve_db_url(history_db(cfg), cwd=cfg.root)
-
-
-def history_db(cfg: ProjectConfig) -> str | None:
-    """The history database for this project, independent of the folder cron starts in.
-
-    ``[history] url`` (relative paths from the project folder), else ``$SAFESCORE_DB`` (None lets
-    the history module read it), else ``safescore.db`` in the project folder.
-    """
-    if cfg.history.url:
-        from safescore.history.db_url import to_url
-
-        return to_url(cfg.history.url, cfg.root)
-    if os.environ.get("SAFESCORE_DB"):
-        return None
-    return str(cfg.root / "safescore.db")
-
-
-def _history() -> Any:
-    """The history helpers, or None when this installation has no history module."""
-    try:
-        from safescore.cli import history_cmd
-    except ImportError:
-        return None
-    return history_cmd
-
-
-def _with_previous(result: Any, cfg: ProjectConfig) -> Any:
-    """``result`` with last period's ranks (▲/▼ in the bulletin), when history has them."""
-    hist = _history()
-    if hist is None:
-        return result
-    from safescore.results.previous import with_previous
-
-    return with_previous(result, hist.previous_for(result, history_db(cfg), False))
-
-
-def _store_history(result: Any, out: Path, cfg: ProjectConfig, console: Console, quiet: bool) -> str | None:
-    """Store the period in the history database; an error text, or None when stored or skipped."""
-    hist = _history()
-    if hist is None:
-        log.info("历史库模块不可用，跳过存入历史")
-        return None
-    try:
-        manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        return f"无法读取 {out / 'manifest.json'}：{exc}"
-    # It prints its own one-line reason on failure and returns None then (never raises); capture
-    # the text so the reason reaches the log file as well as the officer.
-    buf = io.StringIO()
-    url = hist.store_after_score(
-        result, manifest, history_db(cfg), False, Console(file=buf, width=200), quiet=quiet
-    )
-    said = buf.getvalue().strip()
-    if said:
-        console.print(said, markup=False, highlight=False)
-    if url is None:
-        return said or "原因不明"
-    from safescore.history.db_url import display_url
-
-    log.info("已存入历史库 %s", display_url(url))
-    return None
+# --- log file --------------------------------------------------------------------------------------
 
 
 def _attach_log(path: Path, console: Console) -> logging.Handler | None:

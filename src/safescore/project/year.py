@@ -18,8 +18,9 @@ from typing import Any
 
 from rich.console import Console
 
-from safescore.project.config import ProjectConfig, ProjectError, ProjectState
+from safescore.project.config import ProjectConfig, ProjectError
 from safescore.project.lock import repair_leftovers
+from safescore.project.state import ProjectState
 
 log = logging.getLogger("safescore.project")
 
@@ -70,7 +71,8 @@ def run_year(
 
 def _annual(cfg: ProjectConfig, rubric: Any, year: str, state: ProjectState, say: Any) -> Any:
     from safescore.history.store import HistoryStore
-    from safescore.project.run import history_url, render_and_swap
+    from safescore.project.history_link import history_url
+    from safescore.project.run import render_and_swap
     from safescore.results.annual import annual_result
     from safescore.results.previous import with_previous
 
