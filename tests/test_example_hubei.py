@@ -136,8 +136,9 @@ def test_targets_table_differs_per_city() -> None:
     ws = openpyxl.load_workbook(TARGETS_XLSX, read_only=True).worksheets[0]
     rows = [r for r in ws.iter_rows(min_row=3, values_only=True) if r[1]]
     table = {r[1]: r[2:6] for r in rows if isinstance(r[0], int)}
-    assert set(CITY.values()) <= set(table)  # every city has its own row
-    limits = {short: table[name][0] for short, name in CITY.items()}
+    # every city has its own row, under its full name (an alias of the rubric's unit)
+    assert set(md.FULL_NAME.values()) <= set(table)
+    limits = {short: table[md.FULL_NAME[short]][0] for short in CITY}
     assert limits == {short: md.TARGETS[short][0] for short in CITY}
     assert len(set(limits.values())) >= 15  # differentiated, not one figure for all
     assert limits["仙桃"] != limits["潜江"]

@@ -69,11 +69,13 @@ CITIES: list[tuple[str, float, float | None]] = [
     ("天门", 474.60, 0.4),  # over-claims
     ("神农架林区", 26.89, None),
 ]
-SHORT_TO_NAME = {
+SHORT_TO_NAME = {s: f"{s}{'' if s in ('恩施州', '神农架林区') else '市'}安监局" for s, _, _ in CITIES}
+# the full names, as the targets table writes them (aliases in the rubric)
+FULL_NAME = {
     s: (
         "恩施土家族苗族自治州安全生产监督管理局"
         if s == "恩施州"
-        else f"{s}{'' if s.endswith('区') else '市'}安全生产监督管理局"
+        else f"{s}{'' if s == '神农架林区' else '市'}安全生产监督管理局"
     )
     for s, _, _ in CITIES
 }
@@ -155,7 +157,11 @@ BLACKLIST = "纳入社会征信体系不良记录“黑名单”"
 
 # --- how the forms are written (the mess, SPEC 4.4) --------------------------------------------
 HAND_MADE = ("黄冈", "恩施州", "神农架林区")  # no hidden sheet: the unit comes from 填报单位
-FORM_NAME_AS_WRITTEN = {"黄冈": "黄冈市安监局", "恩施州": "恩施州安监局 ", "神农架林区": "神农架林区\n安监局"}
+FORM_NAME_AS_WRITTEN = {
+    "黄冈": "黄冈市安全生产监督管理局",  # the full name (an alias)
+    "恩施州": "恩施州安监局 ",  # trailing space
+    "神农架林区": "神农架林区\n安监局",  # a line break (wrapped cell)
+}
 HIDDEN_ROW = ("孝感", "std_rate")  # a hidden row in the form, still read (warning)
 EXTRA_SHEET = ("武汉", "襄阳")  # a 佐证材料目录 sheet next to the form
 # (city, field) -> style: fullwidth, text, thousands, pct_text, pct100, pct_frac, check, youwu, blank, wu
@@ -184,7 +190,7 @@ SCORE_NAME_AS_WRITTEN = {
     "武汉": "武汉市",
     "恩施州": "恩施州",
     "神农架林区": "神农架林区",
-    "鄂州": "鄂州市安监局",
+    "鄂州": "鄂州市安全生产监督管理局",
 }
 
 # --- assessors' findings ------------------------------------------------------------------------
@@ -975,7 +981,7 @@ def write_targets(path: Path) -> None:
         _cell(ws, 2, k, text, font=BOLD)
         ws.cell(row=2, column=k).fill = HEAD_FILL
     ws.row_dimensions[2].height = 40
-    names = [SHORT_TO_NAME[s] for s, _, _ in CITIES] + [canon for _, canon, _ in DISTRICTS]
+    names = [FULL_NAME[s] for s, _, _ in CITIES] + [canon for _, canon, _ in DISTRICTS]
     shorts = [s for s, _, _ in CITIES] + [s for s, _, _ in DISTRICTS]
     for r, (name, short) in enumerate(zip(names, shorts, strict=True), start=3):
         _cell(ws, r, 1, r - 2)
