@@ -94,3 +94,58 @@ def test_a_form_with_an_extra_ledger_sheet_is_still_a_form(tmp_path: Path) -> No
     assert [f.layout for f in inputs.files] == ["form"]
     assert inputs.returns["钢城区应急管理局"].values["meetings"].value == 2
     assert not [p for p in inputs.report if p.code == "missing-column"]
+
+
+def _with_ledger_and_self(path: Path, *, self_sheet: str = "自评分") -> Path:
+    import openpyxl
+
+    from safescore.inputs import form_layout as fl
+
+    wb = openpyxl.load_workbook(path)
+    ss = wb.create_sheet(self_sheet)
+    ss.append(list(fl.SELF_COLUMNS))
+    ss.append(["duty.meetings", "定期研究部署安全生产工作", 30, 28, None])
+    hz = wb.create_sheet("隐患清单")
+    hz.append(["序号", "隐患描述", "责任单位", "整改期限"])
+    for i in range(30):
+        hz.append([i + 1, f"隐患{i}", "钢城区应急管理局", "2022-03-01"])
+    wb.save(path)
+    return path
+
+
+def _fields(fr: object) -> tuple[object, ...]:
+    from safescore.inputs.batch import FileRead
+
+    assert isinstance(fr, FileRead)
+    rets = [
+        (r.unit, {k: (v.value, v.raw, v.pos, v.invalid) for k, v in r.values.items()}, r.self_scores, r.pos)
+        for r in fr.returns
+    ]
+    return fr.info, rets, [p.to_dict() for p in fr.problems]
+
+
+def test_a_template_return_is_read_by_its_own_sheets_only(tmp_path: Path, monkeypatch) -> None:
+    from safescore.inputs import batch
+    from safescore.inputs.form import template_sheets
+    from safescore.inputs.workbook import read_workbook
+    from safescore.problems import Report
+
+    path = _with_ledger_and_self(make_form(tmp_path))
+    wb = read_workbook(path, Report(), select=template_sheets)
+    assert wb is not None and [s.name for s in wb.sheets] == ["填报表", "_safescore", "自评分"]
+    assert wb.skipped == ("说明", "隐患清单")
+    rubric = load_rubric(RUBRIC)
+    batch._init(rubric, list(rubric.units), "2022Q1")
+    fast = batch.read_one(path, "return")
+    monkeypatch.setattr(batch, "template_sheets", lambda names: None)  # read every sheet
+    assert _fields(batch.read_one(path, "return")) == _fields(fast)
+    assert fast.returns[0].self_scores["duty.meetings"].value == 28
+
+
+def test_a_template_return_without_its_self_score_sheet_is_read_whole(tmp_path: Path) -> None:
+    # the self-scores sit on a sheet of another name: the reader must still find them
+    path = _with_ledger_and_self(make_form(tmp_path), self_sheet="自评")
+    rubric = load_rubric(RUBRIC)
+    inputs = read_inputs(rubric, [path], jobs=1, period="2022Q1")
+    assert inputs.returns["钢城区应急管理局"].self_scores["duty.meetings"].value == 28
+    assert [f.layout for f in inputs.files] == ["form"] and inputs.report.ok

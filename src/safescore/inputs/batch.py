@@ -15,7 +15,12 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from safescore.inputs.form import looks_like_form, read_form_workbook
+from safescore.inputs.form import (
+    looks_like_form,
+    read_form_workbook,
+    template_sheets,
+    template_sheets_suffice,
+)
 from safescore.inputs.match import UnitMatcher
 from safescore.inputs.model import InputFile, Record, ScoreRow, UnitReturn
 from safescore.inputs.records import find_record_sheets, read_record_sheet, read_records_workbook
@@ -85,7 +90,13 @@ def read_one(path: Path, role: str) -> FileRead:
     rubric: Rubric = _STATE["rubric"]
     matcher: UnitMatcher = _STATE["matcher"]
     report = Report()
-    wb = read_workbook(path, report)
+    # A template return is read by its own sheets only; a ledger may be any sheet, so a
+    # rubric with record lists (or a workbook the shortcut does not fit) is read whole.
+    select = template_sheets if role == "return" and not rubric.records else None
+    wb = read_workbook(path, report, select=select)
+    if wb is not None and wb.skipped and not template_sheets_suffice(wb):
+        report = Report()
+        wb = read_workbook(path, report)
     if wb is None:
         return FileRead(str(path), None, problems=report.problems)
     out = FileRead(str(path), None)

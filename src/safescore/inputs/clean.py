@@ -15,6 +15,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Context, Decimal, InvalidOperation
+from functools import lru_cache
 
 from safescore.limits import EXPECTED as LIMITS_EXPECTED
 from safescore.limits import is_sane
@@ -97,19 +98,49 @@ def _nfkc(s: object) -> str:
     return _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
 
 
+# The same few hundred labels and codes come back in every file of a batch, so the
+# normalisers remember strings (pure functions; bounded, so hostile text cannot grow them).
+_CACHED = 1 << 14
+_CACHE_MAX_LEN = 200  # long free text is rarely repeated: not worth a cache slot
+
+
 def normalize_text(s: object) -> str:
     """NFKC (full-width → half-width), strip, and collapse whitespace runs to one space."""
+    if isinstance(s, str) and len(s) <= _CACHE_MAX_LEN:
+        return _text_cached(s)
+    return _WS.sub(" ", _nfkc(s)).strip()
+
+
+@lru_cache(maxsize=_CACHED)
+def _text_cached(s: str) -> str:
     return _WS.sub(" ", _nfkc(s)).strip()
 
 
 def normalize_name(s: object) -> str:
     """NFKC and remove all whitespace anywhere (wrapped cells put newlines inside names)."""
+    if isinstance(s, str) and len(s) <= _CACHE_MAX_LEN:
+        return _name_cached(s)
+    return _WS.sub("", _nfkc(s))
+
+
+@lru_cache(maxsize=_CACHED)
+def _name_cached(s: str) -> str:
     return _WS.sub("", _nfkc(s))
 
 
 def normalize_label(s: object) -> str:
     """A header label for matching: :func:`normalize_name`, trailing units like ``(%)`` removed, casefolded."""
-    label = normalize_name(s)
+    if isinstance(s, str) and len(s) <= _CACHE_MAX_LEN:
+        return _label_cached(s)
+    return _label(normalize_name(s))
+
+
+@lru_cache(maxsize=_CACHED)
+def _label_cached(s: str) -> str:
+    return _label(_name_cached(s))
+
+
+def _label(label: str) -> str:
     while (m := _LABEL_UNIT.search(label)) and m.start() > 0:
         label = label[: m.start()]
     return label.casefold()

@@ -26,13 +26,19 @@ from safescore.inputs.clean import (
 from safescore.inputs.header import HEADER_SCAN_ROWS, Header, data_start, find_header
 from safescore.inputs.match import UnitMatcher
 from safescore.inputs.model import CellRef, FieldValue, UnitReturn
-from safescore.inputs.table import check_cross_field, field_matcher, read_cell
+from safescore.inputs.table import check_cross_field, field_matcher, per_rubric, read_cell
 from safescore.inputs.workbook import SheetGrid, WorkbookData, cell_name
 from safescore.problems import Problem, Report, Severity
 from safescore.results.periods import normalize_period, period_kind
 from safescore.rubric.model import Item, Rubric, Unit
 
-__all__ = ["looks_like_form", "parse_period_text", "read_form_workbook"]
+__all__ = [
+    "looks_like_form",
+    "parse_period_text",
+    "read_form_workbook",
+    "template_sheets",
+    "template_sheets_suffice",
+]
 
 
 def _keys(**names: Iterable[str]) -> dict[str, str]:
@@ -69,6 +75,13 @@ def _label_key(text: str) -> str:
 
 def _header(sheet: SheetGrid, keys: dict[str, str]) -> Header | None:
     """The header if it has a value column and a code or a name column."""
+    memo = ("form-header", id(keys))  # keys are module constants
+    if memo not in sheet.memo:
+        sheet.memo[memo] = _find_form_header(sheet, keys)
+    return sheet.memo[memo]  # type: ignore[return-value]
+
+
+def _find_form_header(sheet: SheetGrid, keys: dict[str, str]) -> Header | None:
     # Cheap rejection first: most sheets (说明, a table, the hidden sheet) have no value column.
     top = sheet.rows[:HEADER_SCAN_ROWS]
     if not any(isinstance(v, str) and keys.get(normalize_label(v)) == "value" for row in top for v in row):
@@ -87,17 +100,32 @@ def looks_like_form(wb: WorkbookData) -> bool:
     return any(s.name != fl.META_SHEET and _header(s, _FORM_KEYS) for s in wb.sheets)
 
 
-_cache: dict[tuple[int, str], tuple[Rubric, Any]] = {}
+def template_sheets(names: list[str]) -> set[str] | None:
+    """The sheets a template return needs (a :data:`~safescore.inputs.workbook.SheetSelect`).
+
+    A workbook with the hidden sheet and a 填报表 is a ``safescore template`` return:
+    only 填报表, 自评分 and the hidden sheet are read (not the 说明 or a 隐患清单 attached
+    to it). Anything else is read whole.
+    """
+    if fl.META_SHEET in names and fl.FORM_SHEET in names:
+        return {fl.META_SHEET, fl.FORM_SHEET, fl.SELF_SHEET}
+    return None
 
 
-def _per_rubric(rubric: Rubric, what: str, build: Callable[[], Any]) -> Any:
-    """Lookups built once per rubric, not once per file (the rubric is kept, so its id stays valid)."""
-    hit = _cache.get((id(rubric), what))
-    if hit is None or hit[0] is not rubric:
-        if len(_cache) > 64:
-            _cache.clear()
-        hit = _cache[(id(rubric), what)] = (rubric, build())
-    return hit[1]
+def template_sheets_suffice(wb: WorkbookData) -> bool:
+    """True when the sheets :func:`template_sheets` chose are the ones the form reader
+    would pick from the whole workbook: 填报表 is a form and 自评分 a self-score sheet
+    (else the reader would look at the other sheets, so the workbook is read whole)."""
+    form, own = wb.sheet(fl.FORM_SHEET), wb.sheet(fl.SELF_SHEET)
+    return (
+        form is not None
+        and own is not None
+        and _header(form, _FORM_KEYS) is not None
+        and _header(own, _SELF_KEYS) is not None
+    )
+
+
+_per_rubric = per_rubric
 
 
 class _Out:
@@ -359,7 +387,7 @@ def _keyed_rows(
 
 
 def _read_fields(sheet: SheetGrid, header: Header, rubric: Rubric, ret: UnitReturn, out: _Out) -> None:
-    fmatch = _per_rubric(rubric, "fields", lambda: field_matcher(rubric))
+    fmatch = field_matcher(rubric)
 
     def resolve(code: str, name: str) -> tuple[str, str] | None:
         # The code is exact and survives a relabelled rubric; the label is the fallback.

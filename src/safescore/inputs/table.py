@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from safescore.inputs.clean import CleanError, clean_value, normalize_label, normalize_text
 from safescore.inputs.header import Header, data_start, find_header
@@ -20,14 +21,31 @@ from safescore.inputs.workbook import SheetGrid, WorkbookData, cell_name
 from safescore.problems import Problem, Report
 from safescore.rubric.model import FieldDef, Rubric
 
+_cache: dict[tuple[int, str], tuple[Rubric, Any]] = {}
+
+
+def per_rubric(rubric: Rubric, what: str, build: Callable[[], Any]) -> Any:
+    """Lookups built once per rubric, not once per file or sheet (the cache keeps the
+    rubric alive, so its id is not reused while the entry exists)."""
+    hit = _cache.get((id(rubric), what))
+    if hit is None or hit[0] is not rubric:
+        if len(_cache) > 64:
+            _cache.clear()
+        hit = _cache[(id(rubric), what)] = (rubric, build())
+    return hit[1]
+
 
 def field_matcher(rubric: Rubric) -> Callable[[str], str | None]:
     """Normalised header text → field id (by label, id or alias)."""
+    return per_rubric(rubric, "field_matcher", lambda: _field_keys(rubric).get)  # type: ignore[no-any-return]
+
+
+def _field_keys(rubric: Rubric) -> dict[str, str]:
     keys: dict[str, str] = {}
     for fid, fd in rubric.fields.items():
         for text in (fid, fd.label, *fd.aliases):
             keys.setdefault(normalize_label(text), fid)
-    return keys.get
+    return keys
 
 
 def looks_like_table(sheet: SheetGrid, rubric: Rubric) -> Header | None:

@@ -12,7 +12,7 @@ import csv
 import io
 import os
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -23,6 +23,8 @@ from safescore.inputs import _xlsx_scan as xs
 from safescore.problems import Problem, Report, Severity
 
 Kind = Literal["xlsx", "xls", "csv", "ods"]
+# Given the names of a workbook's worksheets (in order), the ones to read; None reads all.
+SheetSelect = Callable[[list[str]], Collection[str] | None]
 
 INPUT_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".csv")
 _EXT_KIND: dict[str, Kind] = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xltx": "xlsx", ".xltm": "xlsx"}
@@ -34,6 +36,7 @@ _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _ENCRYPTED_MARKS = tuple(n.encode("utf-16-le") for n in ("EncryptedPackage", "EncryptionInfo"))
 _BOOK_MARKS = tuple(n.encode("utf-16-le") for n in ("Workbook", "Book"))
 _CHUNK = 4 << 20
+_MERGED_INDEX_ROWS = 100_000  # rows covered by merged ranges that are indexed for merged_value
 
 # Messages name the file ({f}) and say what it is and what was expected.
 _MSG = {
@@ -62,6 +65,14 @@ class SheetGrid:
     hidden_rows: set[int] = field(default_factory=set)
     hidden: bool = False
     uncached_formulas: set[tuple[int, int]] = field(default_factory=set)
+    _n_cols: int = field(default=0, init=False, repr=False, compare=False)
+    _n_cols_key: tuple[int, int] | None = field(default=None, init=False, repr=False, compare=False)
+    _merged_index: dict[int, list[tuple[int, int, int, int]]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _merged_key: tuple[int, int] | None = field(default=None, init=False, repr=False, compare=False)
+    # results of pure functions of this grid (header searches), so each runs once per sheet
+    memo: dict[object, object] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def value(self, r: int, c: int) -> object:
         """The raw value at (r, c); None when empty or outside the grid."""
@@ -73,10 +84,27 @@ class SheetGrid:
 
     def merged_value(self, r: int, c: int) -> object:
         """Value of the merged range's top-left cell if (r, c) is merged, else value(r, c)."""
-        for r1, c1, r2, c2 in self.merged:
-            if r1 <= r <= r2 and c1 <= c <= c2:
-                return self.value(r1, c1)
+        if self.merged:
+            by_row = self._merged_by_row()
+            for r1, c1, r2, c2 in by_row.get(r, ()) if by_row is not None else self.merged:
+                if r1 <= r <= r2 and c1 <= c <= c2:
+                    return self.value(r1, c1)
         return self.value(r, c)
+
+    def _merged_by_row(self) -> dict[int, list[tuple[int, int, int, int]]] | None:
+        """Merged ranges by the rows they cover (in ``merged`` order), built once; None when
+        they cover too many rows to index (a hostile A1:A1048576), so they are scanned."""
+        key = (len(self.merged), id(self.merged))
+        if self._merged_key != key:
+            index: dict[int, list[tuple[int, int, int, int]]] | None = {}
+            if sum(max(0, r2 - r1 + 1) for r1, _, r2, _ in self.merged) > _MERGED_INDEX_ROWS:
+                index = None
+            else:
+                for rng in self.merged:
+                    for rr in range(rng[0], rng[2] + 1):
+                        index.setdefault(rr, []).append(rng)  # type: ignore[union-attr]
+            self._merged_index, self._merged_key = index, key
+        return self._merged_index
 
     @property
     def n_rows(self) -> int:
@@ -84,7 +112,12 @@ class SheetGrid:
 
     @property
     def n_cols(self) -> int:
-        return max((len(row) for row in self.rows), default=0)
+        # Header search asks for this per row; the grid is not changed once read.
+        key = (len(self.rows), id(self.rows))
+        if self._n_cols_key != key:
+            self._n_cols = max((len(row) for row in self.rows), default=0)
+            self._n_cols_key = key
+        return self._n_cols
 
 
 @dataclass
@@ -95,6 +128,7 @@ class WorkbookData:
     kind: Kind
     sheets: list[SheetGrid]
     modified: float | None = None
+    skipped: tuple[str, ...] = ()  # worksheets left unread because a ``select`` did not ask for them
 
     def sheet(self, name: str) -> SheetGrid | None:
         """The sheet called ``name``, or None."""
@@ -127,12 +161,23 @@ def _problem(
 
 
 def read_workbook(
-    path: Path, report: Report, *, max_unzipped_bytes: int = 200_000_000, max_cells: int = 5_000_000
+    path: Path,
+    report: Report,
+    *,
+    max_unzipped_bytes: int = 200_000_000,
+    max_cells: int = 5_000_000,
+    select: SheetSelect | None = None,
 ) -> WorkbookData | None:
-    """Read ``path`` into raw grids; on a bad file add one Problem and return None (never raises)."""
+    """Read ``path`` into raw grids; on a bad file add one Problem and return None (never raises).
+
+    ``select`` (given the worksheet names) limits the sheets read: the others are
+    neither scanned nor parsed, and are listed in ``WorkbookData.skipped``. The
+    prolog of every XML part is still checked, so a hostile part refuses the file
+    whether or not its sheet is read.
+    """
     path = Path(path)
     try:
-        return _read(path, report, max_unzipped_bytes, max_cells)
+        return _read(path, report, max_unzipped_bytes, max_cells, select)
     except _Refused as r:
         report.add(
             _problem(path, r.code, r.detail, value=r.detail or None, expected=r.expected, sheet=r.sheet)
@@ -145,7 +190,9 @@ def read_workbook(
     return None
 
 
-def _read(path: Path, report: Report, max_bytes: int, max_cells: int) -> WorkbookData:
+def _read(
+    path: Path, report: Report, max_bytes: int, max_cells: int, select: SheetSelect | None
+) -> WorkbookData:
     try:
         size = path.stat().st_size
         if not path.is_file():
@@ -159,9 +206,9 @@ def _read(path: Path, report: Report, max_bytes: int, max_cells: int) -> Workboo
     if size == 0:
         raise _Refused("file-empty", expected="Excel 工作簿")
     if head.startswith(b"PK\x03\x04"):
-        data = _read_zip(path, max_bytes, max_cells, report)
+        data = _read_zip(path, max_bytes, max_cells, report, select)
     elif head == _OLE_MAGIC:
-        data = _read_ole(path, max_bytes, max_cells, report)
+        data = _read_ole(path, max_bytes, max_cells, report, select)
     else:
         data = _read_text(path, size, max_bytes, max_cells, report)
     ext = path.suffix.lower()
@@ -181,7 +228,9 @@ def _read(path: Path, report: Report, max_bytes: int, max_cells: int) -> Workboo
     return data
 
 
-def _read_zip(path: Path, max_bytes: int, max_cells: int, report: Report) -> WorkbookData:
+def _read_zip(
+    path: Path, max_bytes: int, max_cells: int, report: Report, select: SheetSelect | None
+) -> WorkbookData:
     try:
         zf = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
@@ -214,16 +263,25 @@ def _read_zip(path: Path, max_bytes: int, max_cells: int, report: Report) -> Wor
             raise _Refused("not-a-workbook", "Word/PowerPoint 文档", "Excel 工作簿 (.xlsx)")
         else:
             raise _Refused("not-a-workbook", "普通 ZIP 压缩包", "Excel 工作簿 (.xlsx)")
-        return _guard(lambda: _read_package(path, zf, kind, names, max_cells, report))
+        return _guard(lambda: _read_package(path, zf, kind, names, max_cells, report, select))
 
 
 def _read_package(
-    path: Path, zf: zipfile.ZipFile, kind: Kind, names: set[str], max_cells: int, report: Report
+    path: Path,
+    zf: zipfile.ZipFile,
+    kind: Kind,
+    names: set[str],
+    max_cells: int,
+    report: Report,
+    select: SheetSelect | None,
 ) -> WorkbookData:
     ods: dict[str, xs.SheetScan] = {}
     if kind == "xlsx":
         parts, modified = xs.sheet_parts(zf), xs.core_modified(zf)
-        own = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/core.xml", *parts.values()}
+        chosen = select(list(parts)) if select is not None else None
+        # a worksheet that is read is checked by its scan; one left unread gets the prolog check
+        read_parts = [p for s, p in parts.items() if chosen is None or s in chosen]
+        own = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/core.xml", *read_parts}
     else:
         ods = xs.scan_ods(zf.read("content.xml")) if "content.xml" in names else ods
         parts, modified, own = {}, None, {"content.xml"}
@@ -247,7 +305,8 @@ def _read_package(
             raise LookupError(f"找不到工作表的 XML 部件 {part}")
         return xs.scan_sheet(zf.read(part))
 
-    return WorkbookData(path, kind, _read_calamine(path, max_cells, report, scan), modified)
+    sheets, skipped = _read_calamine(path, max_cells, report, scan, select)
+    return WorkbookData(path, kind, sheets, modified, skipped)
 
 
 def _guard(fn: Any) -> Any:
@@ -262,7 +321,9 @@ def _guard(fn: Any) -> Any:
         raise _Refused("file-corrupt", f"{type(exc).__name__}: {exc}") from None
 
 
-def _read_ole(path: Path, max_bytes: int, max_cells: int, report: Report) -> WorkbookData:
+def _read_ole(
+    path: Path, max_bytes: int, max_cells: int, report: Report, select: SheetSelect | None
+) -> WorkbookData:
     found_book = False
     with path.open("rb") as fh:
         tail, read = b"", 0
@@ -274,10 +335,13 @@ def _read_ole(path: Path, max_bytes: int, max_cells: int, report: Report) -> Wor
             tail, read = chunk[-64:], read + len(chunk)
     if not found_book:
         raise _Refused("not-a-workbook", "其他 Office 文档（如 Word .doc）", "Excel 工作簿 (.xls/.xlsx)")
-    return WorkbookData(path, "xls", _read_calamine(path, max_cells, report, None))
+    sheets, skipped = _read_calamine(path, max_cells, report, None, select)
+    return WorkbookData(path, "xls", sheets, skipped=skipped)
 
 
-def _read_calamine(path: Path, max_cells: int, report: Report, scan: xs.ScanFn | None) -> list[SheetGrid]:
+def _read_calamine(
+    path: Path, max_cells: int, report: Report, scan: xs.ScanFn | None, select: SheetSelect | None
+) -> tuple[list[SheetGrid], tuple[str, ...]]:
     with path.open("rb") as fh:
         try:
             wb = pc.CalamineWorkbook.from_filelike(fh)  # sniffs content; from_path trusts the extension
@@ -286,12 +350,16 @@ def _read_calamine(path: Path, max_cells: int, report: Report, scan: xs.ScanFn |
         except pc.CalamineError as exc:
             raise _Refused("file-corrupt", exc) from None
         with wb:
+            # chart/dialog/macro sheets hold no cells
+            metas = [meta for meta in wb.sheets_metadata if meta.typ == pc.SheetTypeEnum.WorkSheet]
+            chosen = select([meta.name for meta in metas]) if select is not None else None
             sheets = [
                 _read_sheet(path, wb, meta, max_cells, report, scan)
-                for meta in wb.sheets_metadata
-                if meta.typ == pc.SheetTypeEnum.WorkSheet  # chart/dialog/macro sheets hold no cells
+                for meta in metas
+                if chosen is None or meta.name in chosen
             ]
-    return [s for s in sheets if s is not None]
+            skipped = tuple(meta.name for meta in metas if chosen is not None and meta.name not in chosen)
+    return [s for s in sheets if s is not None], skipped
 
 
 def _read_sheet(
