@@ -6,28 +6,62 @@ allocates a dense grid from A1 to the last cell, so a two-cell sheet (A1 and
 XFD1048576) makes it request 550 GB and abort the process: sheet extents are
 therefore measured here before calamine is asked for a sheet.
 
-XML is parsed with expat whose DTD handlers raise, the same technique as
-defusedxml (forbid_dtd): entity bombs and external entities are refused, never
-expanded. Parts only calamine reads get a prolog check first.
+calamine also builds a legacy .xls sheet's dense grid as soon as the file is
+opened, so :func:`check_xls` walks the BIFF records for the same extents first;
+:func:`csv_rows` reads CSV under the same caps.
+
+XML is parsed with expat whose DTD handlers raise, the same handlers as
+defusedxml's ``DefusedExpatParser(forbid_dtd=True)``, and :class:`UnsafeXml` is a
+``defusedxml.DefusedXmlException``: entity bombs and external entities are
+refused, never expanded. Every other part of a package (which only calamine
+reads) gets a prolog check first. Parse sites are listed in docs/hostile-inputs.md.
+
+Sizes are capped by :func:`safescore.limits.input_limits` (``SAFESCORE_MAX_*``):
+the scans stop at the first cap exceeded and raise :class:`TooLarge`, so a hostile
+sheet costs bounded memory and time before it is refused.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+import struct
 import zipfile
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import IO
+from pathlib import Path
+from typing import IO, Any
 from xml.parsers import expat
 
+from defusedxml import DefusedXmlException
+
+from safescore.limits import InputLimits, input_limits
+
 _PROLOG_LIMIT = 1 << 20
+_MERGED_CAP = "上限 {}（SAFESCORE_MAX_MERGED）"
 _REF_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _COLS: dict[str, int] = {}
 
 
-class UnsafeXml(Exception):
+class UnsafeXml(DefusedXmlException):
     """An XML part declares a DOCTYPE or entities (possible XML bomb / XXE)."""
+
+
+class TooLarge(Exception):
+    """A file or sheet beyond a cap of :class:`~safescore.limits.InputLimits`.
+
+    ``code`` is the problem code (``file-too-large`` or ``sheet-too-large``);
+    ``detail`` completes the reader's message, ``value`` is what was seen.
+    """
+
+    def __init__(
+        self, code: str, detail: str, value: str, expected: str, sheet: str | None = None, cap: str = ""
+    ):
+        # str() names the cap exceeded: readers that know nothing of TooLarge still say why
+        super().__init__(f"{detail}，超过{cap}" if cap else detail)
+        self.code, self.detail, self.value, self.expected, self.sheet = code, detail, value, expected, sheet
 
 
 def _refuse(*_args: object) -> None:
@@ -35,14 +69,52 @@ def _refuse(*_args: object) -> None:
 
 
 def safe_parser() -> expat.XMLParserType:
-    """An expat parser that raises UnsafeXml on any DTD or entity declaration."""
+    """An expat parser that raises UnsafeXml on any DTD or entity declaration.
+
+    The handlers are defusedxml's (forbid_dtd, forbid_entities, forbid_external);
+    parameter entities are never parsed, so no external DTD subset is ever fetched.
+    """
     parser = expat.ParserCreate()
     parser.buffer_text = True
+    parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse
     parser.EntityDeclHandler = _refuse
     parser.UnparsedEntityDeclHandler = _refuse
     parser.ExternalEntityRefHandler = _refuse
     return parser
+
+
+def _sheet_too_large(lim: InputLimits, sheet: str | None, rows: int, cols: int) -> TooLarge:
+    detail = f"有 {rows} 行 × {cols} 列（共 {rows * cols} 个单元格）"
+    if rows > lim.rows:
+        cap = f"上限 {lim.rows} 行（SAFESCORE_MAX_ROWS）"
+    elif cols > lim.cols:
+        cap = f"上限 {lim.cols} 列（SAFESCORE_MAX_COLS）"
+    else:
+        cap = f"上限 {lim.cells} 个单元格（SAFESCORE_MAX_CELLS）"
+    return TooLarge("sheet-too-large", detail, f"{rows}x{cols}", lim.sheet_expected(), sheet, cap)
+
+
+def _too_many(lim: InputLimits, sheet: str | None, n: int, what: str, cap: str) -> TooLarge:
+    return TooLarge(
+        "sheet-too-large", f"有超过 {n - 1} 个{what}", f"{n} {what}", lim.sheet_expected(), sheet, cap
+    )
+
+
+def exceeds(lim: InputLimits, rows: int, cols: int) -> bool:
+    """True if a rows x cols grid (padded from A1) is beyond a row, column or cell cap."""
+    return rows > lim.rows or cols > lim.cols or rows * cols > lim.cells
+
+
+def check_extent(scan: SheetScan, lim: InputLimits, sheet: str | None = None) -> None:
+    """Raise TooLarge if the sheet's padded grid exceeds a row, column or cell cap."""
+    rows, cols = scan.max_row + 1, scan.max_col + 1
+    if exceeds(lim, rows, cols):
+        raise _sheet_too_large(lim, sheet, rows, cols)
+
+
+class _Stop(Exception):
+    """Internal: a scan has seen enough to know the sheet is refused."""
 
 
 def _local(name: str) -> str:
@@ -89,14 +161,17 @@ def prolog_is_unsafe(stream: IO[bytes], limit: int = _PROLOG_LIMIT) -> bool:
 
 
 def first_unsafe_part(zf: zipfile.ZipFile, skip: Collection[str] = ()) -> str | None:
-    """Name of the first XML part (not in ``skip``) whose prolog declares a DOCTYPE/ENTITY."""
+    """Name of the first part (not in ``skip``) whose prolog declares a DOCTYPE/ENTITY.
+
+    Every part is checked whatever its name: relationships may point calamine at a
+    part called ``strings.bin``. Binary parts (images) never start with ``<!``.
+    """
     for info in zf.infolist():
         if info.filename in skip or info.is_dir():
             continue
-        if info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            with zf.open(info) as fh:
-                if prolog_is_unsafe(fh):
-                    return info.filename
+        with zf.open(info) as fh:
+            if prolog_is_unsafe(fh):
+                return info.filename
     return None
 
 
@@ -236,33 +311,72 @@ _NEEDS_PARSE = (b":c", b"hidden", b'"e"', b"'e'", b"<!")
 # a formula element (<f>, <f t=...>, <x:f>), but not data validations' <formula1>/<formula2>
 _FORMULA_RE = re.compile(rb"<(?:[A-Za-z0-9_]+:)?f[\s/>]")
 _CELL_START_RE = re.compile(rb"<c[\s/>]")
-_CELL_REF_RE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+_CELL_ROW_RE = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
+_CELL_COL_RE = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
 
 
-def scan_sheet(data: bytes) -> SheetScan:
+def scan_sheet(data: bytes, lim: InputLimits | None = None, sheet: str | None = None) -> SheetScan:
     """Scan one worksheet XML: a byte-level fast path, else a full expat parse.
 
-    Raises UnsafeXml for a DTD, expat.ExpatError for malformed XML.
+    Raises UnsafeXml for a DTD, expat.ExpatError for malformed XML, and TooLarge
+    (as soon as it is known) for more rows, columns, cell elements or merged ranges
+    than ``lim`` (default: :func:`~safescore.limits.input_limits`) allows. A grid
+    padded beyond ``lim.cells`` stops the scan early and is returned as far as it
+    got: its ``n_cells`` already tells the reader to refuse it.
     """
-    return _fast_scan(data) or _expat_scan(data)
-
-
-def _fast_scan(data: bytes) -> SheetScan | None:
-    # Plain-value sheets only need their extents. Every cell start must be a plain
-    # <c r="A1" or the full parse runs: no cell may slip past the size guard.
-    if any(marker in data for marker in _NEEDS_PARSE) or _FORMULA_RE.search(data):
-        return None
-    cells = _CELL_REF_RE.findall(data)
-    if len(cells) != len(_CELL_START_RE.findall(data)):
-        return None
-    scan = SheetScan()
-    if cells:
-        scan.max_col = max(_col_index(col.decode()) for col in {col for col, _ in cells})
-        scan.max_row = max(int(row) for row in {row for _, row in cells}) - 1
+    lim = lim or input_limits()
+    scan = _fast_scan(data, lim, sheet) or _expat_scan(data, lim, sheet)
+    if scan.n_cells <= lim.cells:  # beyond it the reader's own cell check refuses the sheet
+        check_extent(scan, lim, sheet)
     return scan
 
 
-def _expat_scan(data: bytes) -> SheetScan:
+_CHUNK = 1 << 22
+
+
+def _chunks(data: bytes) -> Iterator[tuple[int, int]]:
+    """(start, end) slices of about 4 MB, each cut just before a '<': no tag match straddles two."""
+    pos, n = 0, len(data)
+    while pos < n:
+        end = min(n, pos + _CHUNK)
+        if end < n:
+            cut = data.find(b"<", end)
+            end = n if cut < 0 else cut
+        yield pos, end
+        pos = end
+
+
+def _fast_scan(data: bytes, lim: InputLimits, sheet: str | None) -> SheetScan | None:
+    # Plain-value sheets only need their extents. Every cell start must be a plain
+    # <c r="A1" or the full parse runs: no cell may slip past the size guard.
+    # Chunked, so millions of cells never become millions of objects at once.
+    if any(marker in data for marker in _NEEDS_PARSE) or _FORMULA_RE.search(data):
+        return None
+    merges = data.count(b"mergeCell") - data.count(b"mergeCells")  # any prefix; not <mergeCells>
+    if merges > lim.merged:
+        raise _too_many(lim, sheet, merges, "合并区域", _MERGED_CAP.format(lim.merged))
+    scan = SheetScan()
+    n_refs = starts = 0
+    cols: set[bytes] = set()
+    for a, b in _chunks(data):
+        rows = _CELL_ROW_RE.findall(data, a, b)
+        if rows:
+            n_refs += len(rows)
+            scan.max_row = max(scan.max_row, max(map(int, rows)) - 1)
+            cols.update(_CELL_COL_RE.findall(data, a, b))
+            scan.max_col = max(_col_index(col.decode()) for col in cols)
+        del rows
+        starts += len(_CELL_START_RE.findall(data, a, b))
+        if n_refs != starts:
+            return None
+        if scan.n_cells > lim.cells:
+            return scan  # refused by the reader's cell check whatever follows
+        if n_refs > lim.cells:  # the same cells written over and over
+            raise _too_many(lim, sheet, n_refs, "单元格元素", f"上限 {lim.cells}（SAFESCORE_MAX_CELLS）")
+    return scan
+
+
+def _expat_scan(data: bytes, lim: InputLimits, sheet: str | None) -> SheetScan:
     scan = SheetScan()
     parser = safe_parser()
     row_idx = col = -1
@@ -270,9 +384,11 @@ def _expat_scan(data: bytes) -> SheetScan:
     kind: str | None = None
     formula = has_v = False
     text: list[str] = []
+    n_cells = 0
+    max_rows, max_cols, max_cells = lim.rows, lim.cols, lim.cells
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal row_idx, col, pos, kind, formula, has_v
+        nonlocal row_idx, col, pos, kind, formula, has_v, n_cells
         local = _local(name)
         if local == "c":
             ref = attrs.get("r")
@@ -280,8 +396,17 @@ def _expat_scan(data: bytes) -> SheetScan:
             col = pos[1]
             kind, formula, has_v = attrs.get("t"), False, False
             text.clear()
-            scan.max_row = max(scan.max_row, pos[0])
-            scan.max_col = max(scan.max_col, pos[1])
+            n_cells += 1
+            if pos[0] > scan.max_row or pos[1] > scan.max_col:
+                scan.max_row = max(scan.max_row, pos[0])
+                scan.max_col = max(scan.max_col, pos[1])
+                rows, cols = scan.max_row + 1, scan.max_col + 1
+                if rows * cols > max_cells:
+                    raise _Stop
+                if rows > max_rows or cols > max_cols:
+                    raise _sheet_too_large(lim, sheet, rows, cols)
+            elif n_cells > max_cells:  # the same cells written over and over
+                raise _too_many(lim, sheet, n_cells, "单元格元素", f"上限 {max_cells}（SAFESCORE_MAX_CELLS）")
         elif local == "f":
             formula = True
         elif local == "v":
@@ -290,13 +415,17 @@ def _expat_scan(data: bytes) -> SheetScan:
                 parser.CharacterDataHandler = text.append
         elif local == "row":
             r = attrs.get("r", "")
-            row_idx = int(r) - 1 if r.isdigit() else row_idx + 1
+            row_idx = int(r) - 1 if r.isdecimal() else row_idx + 1
             col = -1
-            if attrs.get("hidden") in ("1", "true"):
+            if attrs.get("hidden") in ("1", "true") and row_idx < max_rows:  # beyond it no cell is read
                 scan.hidden_rows.add(row_idx)
         elif local == "mergeCell":
             rng = _parse_range(attrs.get("ref", ""))
             if rng:
+                if len(scan.merged) >= lim.merged:
+                    raise _too_many(
+                        lim, sheet, len(scan.merged) + 1, "合并区域", _MERGED_CAP.format(lim.merged)
+                    )
                 scan.merged.append(rng)
 
     def end(name: str) -> None:
@@ -310,47 +439,64 @@ def _expat_scan(data: bytes) -> SheetScan:
             if formula and (not has_v or (not value and kind not in ("str", "inlineStr"))):
                 scan.uncached.add(pos)
             if kind == "e" and value:
-                scan.errors[pos] = value
+                scan.errors[pos] = value[:64]
 
     parser.StartElementHandler = start
     parser.EndElementHandler = end
-    parser.Parse(data, True)
+    try:
+        parser.Parse(data, True)
+    except _Stop:
+        pass
     return scan
 
 
-def scan_ods(data: bytes) -> dict[str, SheetScan]:
+def scan_ods(data: bytes, lim: InputLimits | None = None) -> dict[str, SheetScan]:
     """Extents, merges and hidden rows of each table in an ODS content.xml.
 
     Repeat attributes make a few bytes stand for a million cells, so they count.
+    calamine loads every table when it opens the file, so the reader refuses the
+    whole file for one oversized table (see :func:`check_extent`). More merged or
+    hidden-row elements than ``lim`` allows raise TooLarge.
     """
+    lim = lim or input_limits()
     tables: dict[str, SheetScan] = {}
     scan = SheetScan()
     hidden: list[tuple[int, int]] = []
     row = rows_rep = col = 0
     cell: list[int] = []  # [start col, repeat, non-empty] of the open cell
+    table = ""
 
     def attr(attrs: dict[str, str], name: str, default: str = "") -> str:
         return next((v for k, v in attrs.items() if _local(k) == name), default)
 
     def num(attrs: dict[str, str], name: str) -> int:
         value = attr(attrs, name, "1")
-        return max(1, int(value)) if value.isdigit() else 1
+        return max(1, int(value)) if value.isdecimal() else 1
 
     def start(name: str, attrs: dict[str, str]) -> None:
-        nonlocal scan, hidden, row, rows_rep, col
+        nonlocal scan, hidden, row, rows_rep, col, table
         local = _local(name)
         if local == "table":
             scan, hidden, row = SheetScan(), [], 0
-            tables[attr(attrs, "name")] = scan
+            table = attr(attrs, "name")
+            tables[table] = scan
         elif local == "table-row":
             rows_rep, col = num(attrs, "number-rows-repeated"), 0
             if attr(attrs, "visibility") in ("collapse", "filter"):
+                if len(hidden) >= lim.rows:
+                    raise _too_many(
+                        lim, table, len(hidden) + 1, "隐藏行", f"上限 {lim.rows}（SAFESCORE_MAX_ROWS）"
+                    )
                 hidden.append((row, rows_rep))
         elif local in ("table-cell", "covered-table-cell"):
             rep = num(attrs, "number-columns-repeated")
             cell[:] = [col, rep, int(bool(attr(attrs, "value-type")))]
             span_r, span_c = num(attrs, "number-rows-spanned"), num(attrs, "number-columns-spanned")
             if span_r > 1 or span_c > 1:
+                if len(scan.merged) >= lim.merged:
+                    raise _too_many(
+                        lim, table, len(scan.merged) + 1, "合并区域", _MERGED_CAP.format(lim.merged)
+                    )
                 scan.merged.append((row, col, row + span_r - 1, col + span_c - 1))
             col += rep
         elif cell:
@@ -378,3 +524,182 @@ def scan_ods(data: bytes) -> dict[str, SheetScan]:
 
 
 ScanFn = Callable[[str], SheetScan | None]
+
+
+# ---------------------------------------------------------------- legacy .xls (OLE compound file + BIFF)
+
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_FREESECT, _ENDOFCHAIN = 0xFFFFFFFF, 0xFFFFFFFE
+# BIFF records that become cells in calamine (blanks do not): row, col first.
+_XLS_CELLS = frozenset({0x0203, 0x0205, 0x00FD, 0x0204, 0x027E, 0x0006, 0x0206, 0x0406, 0x00D6})
+_XLS_MULTI = 0x00BD  # MULRK: row, first col, ..., last col
+
+
+class _Cfb:
+    """Just enough of a compound file to read one stream, with every index checked.
+
+    Chains are followed at most as many steps as the file has sectors, so a
+    cycle or an out-of-range sector is an error, never a hang.
+    """
+
+    def __init__(self, data: bytes):
+        if len(data) < 512 or not data.startswith(_OLE_MAGIC):
+            raise ValueError("不是 OLE 复合文档")
+        self.data = data
+        self.ssz = 1 << struct.unpack_from("<H", data, 0x1E)[0]
+        self.mini_ssz = 1 << struct.unpack_from("<H", data, 0x20)[0]
+        if self.ssz not in (512, 4096) or self.mini_ssz != 64:
+            raise ValueError("OLE 扇区大小无效")
+        n_fat, dir_start = struct.unpack_from("<II", data, 0x2C)
+        self.cutoff, mini_fat_start, n_mini, difat_start, n_difat = struct.unpack_from("<5I", data, 0x38)
+        self.n_sectors = (len(data) - 512 + self.ssz - 1) // self.ssz
+        difat = list(struct.unpack_from("<109I", data, 0x4C))
+        sector, per = difat_start, self.ssz // 4 - 1
+        for _ in range(min(n_difat, self.n_sectors)):
+            if sector >= self.n_sectors:
+                break
+            entries = struct.unpack_from(f"<{per + 1}I", self._sector(sector))
+            difat += entries[:per]
+            sector = entries[per]
+        fat_sectors = [s for s in difat[: min(n_fat, len(difat))] if s < self.n_sectors]
+        self.fat = b"".join(self._sector(s) for s in fat_sectors)
+        self.dir = self._chain(dir_start, self.fat, self.ssz)
+        self.mini_fat = self._chain(mini_fat_start, self.fat, self.ssz) if n_mini else b""
+
+    def _sector(self, n: int) -> bytes:
+        off = 512 + n * self.ssz
+        return self.data[off : off + self.ssz]
+
+    def _next(self, table: bytes, n: int) -> int:
+        if 4 * n + 4 > len(table):
+            raise ValueError("OLE 扇区链越界")
+        return int(struct.unpack_from("<I", table, 4 * n)[0])
+
+    def _chain(self, start: int, table: bytes, size: int, base: bytes | None = None) -> bytes:
+        out, n, limit = [], start, (len(base) // size + 1) if base is not None else self.n_sectors + 1
+        while n not in (_ENDOFCHAIN, _FREESECT):
+            if limit <= 0:
+                raise ValueError("OLE 扇区链有环")
+            limit -= 1
+            if base is None:
+                if n >= self.n_sectors:
+                    raise ValueError("OLE 扇区号越界")
+                out.append(self._sector(n))
+            else:
+                out.append(base[n * size : (n + 1) * size])
+            n = self._next(table, n)
+        return b"".join(out)
+
+    def stream(self, names: Collection[str]) -> bytes | None:
+        """The first stream called one of ``names`` (any case), or None."""
+        wanted = {n.lower() for n in names}
+        root_start = root_size = 0
+        for i in range(0, len(self.dir) - 127, 128):
+            entry = self.dir[i : i + 128]
+            name_len, kind = struct.unpack_from("<HB", entry, 64)
+            start, size = struct.unpack_from("<IQ", entry, 116)
+            if self.ssz == 512:
+                size &= 0xFFFFFFFF  # version 3 files may leave junk in the high half
+            name = entry[: max(0, min(name_len, 64) - 2)].decode("utf-16-le", "replace")
+            if kind == 5:
+                root_start, root_size = start, size
+            elif kind == 2 and name.lower() in wanted:
+                if size < self.cutoff:
+                    mini = self._chain(root_start, self.fat, self.ssz)[:root_size]
+                    data = self._chain(start, self.mini_fat, self.mini_ssz, base=mini)
+                else:
+                    data = self._chain(start, self.fat, self.ssz)
+                return data[:size]
+        return None
+
+
+def check_xls(path: Path, lim: InputLimits | None = None) -> dict[str, SheetScan]:
+    """Extents of every sheet of a legacy .xls, from its BIFF records, before calamine opens it.
+
+    calamine builds each sheet's dense grid when it opens the file (two cells at A1
+    and IV65536 cost it a gigabyte), so a sheet beyond a cap of ``lim`` raises
+    TooLarge for the whole file, as does a file bigger than ``lim.unzipped_bytes``.
+    A compound file too broken to walk raises ValueError. Sheets are keyed by name
+    (decoded best-effort, for messages).
+    """
+    lim = lim or input_limits()
+    size = path.stat().st_size
+    if size > lim.unzipped_bytes:
+        cap = f"上限 {lim.unzipped_bytes} 字节（SAFESCORE_MAX_UNZIPPED_MB）"
+        raise TooLarge("file-too-large", str(size), str(size), lim.bytes_expected(), cap=cap)
+    stream = _Cfb(path.read_bytes()).stream(("Workbook", "Book"))
+    if stream is None:
+        return {}
+    return _scan_biff(stream, lim)
+
+
+def _scan_biff(data: bytes, lim: InputLimits) -> dict[str, SheetScan]:
+    # As calamine does: BOUNDSHEET records in the globals give each sheet's offset,
+    # and a sheet is read from there to its EOF record. Sheets of a real file never
+    # overlap, so more record steps in all than the stream can hold is refused.
+    budget = [len(data) // 4 + 16]
+    offsets: dict[int, str] = {}
+
+    def walk(pos: int) -> Iterator[tuple[int, int, int]]:
+        n = len(data)
+        while pos + 4 <= n:
+            budget[0] -= 1
+            if budget[0] < 0:
+                raise ValueError("BIFF 记录相互重叠")
+            rtype, length = struct.unpack_from("<HH", data, pos)
+            yield rtype, pos + 4, length
+            if rtype == 0x000A:  # EOF
+                return
+            pos += 4 + length
+
+    for rtype, body, length in walk(0):
+        if rtype == 0x0085 and length >= 8:  # BOUNDSHEET: the sheet's BOF offset, then its name
+            offsets.setdefault(
+                struct.unpack_from("<I", data, body)[0], _biff_name(data[body + 6 : body + length])
+            )
+    scans: dict[str, SheetScan] = {}
+    for offset, name in offsets.items():
+        scan = scans.setdefault(name, SheetScan())
+        for rtype, body, length in walk(offset):
+            if length < 4 or not (rtype in _XLS_CELLS or rtype == _XLS_MULTI):
+                continue
+            row, col = struct.unpack_from("<HH", data, body)
+            if rtype == _XLS_MULTI and length >= 6:
+                col = struct.unpack_from("<H", data, body + length - 2)[0]
+            if row > scan.max_row or col > scan.max_col:
+                scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
+                check_extent(scan, lim, name)
+    return scans
+
+
+def _biff_name(raw: bytes) -> str:
+    # BIFF8: length, flags (bit 0: UTF-16), characters; BIFF5: length, bytes in the codepage.
+    if len(raw) < 2:
+        return ""
+    n, flags = raw[0], raw[1]
+    if flags in (0, 1) and len(raw) >= 2 + n * (2 if flags else 1):
+        body = raw[2 : 2 + n * (2 if flags else 1)]
+        return body.decode("utf-16-le" if flags else "latin-1", "replace")
+    return raw[1 : 1 + n].decode("gb18030", "replace")
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def csv_rows(
+    text: str, dialect: Any, lim: InputLimits | None = None, sheet: str | None = None
+) -> list[list[object]]:
+    """Rows of a CSV text (empty fields as None), refused with TooLarge past a row, column or cell cap.
+
+    Read row by row, so a file of a hundred million empty lines is refused after
+    ``lim.rows`` of them instead of becoming a hundred million lists.
+    """
+    lim = lim or input_limits()
+    rows: list[list[object]] = []
+    width = 0
+    for row in csv.reader(io.StringIO(text), dialect):
+        width = max(width, len(row))
+        if len(rows) >= lim.rows or width > lim.cols or (len(rows) + 1) * width > lim.cells:
+            raise _sheet_too_large(lim, sheet, len(rows) + 1, width)
+        rows.append([v if v != "" else None for v in row])
+    return rows
