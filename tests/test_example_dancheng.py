@@ -111,9 +111,12 @@ def h2(project: Project) -> Period:
 
 def test_init_lays_out_both_halves_and_run_is_clean(project: Project) -> None:
     for p in ("2019H1", "2019H2"):
-        got = sorted(f.name for f in (project.root / "data" / p / "returns").iterdir())
-        assert got == [f"hazards-{p}.xlsx", f"inspections-{p}.xlsx", f"returns-{p}.xlsx"]
+        for folder, name in (("returns", "returns"), ("hazards", "hazards"), ("inspections", "inspections")):
+            got = sorted(f.name for f in (project.root / "data" / p / folder).iterdir())
+            assert got == [f"{name}-{p}.xlsx"], folder
     config = (project.root / "safescore.toml").read_text(encoding="utf-8")
+    # the two ledgers are the rubric's record lists, named in [sources] like assessor sheets
+    assert 'hazards = "data/{period}/hazards"' in config and 'inspections = "data/{period}/inspections"' in config
     assert 'period = "2019H1"' in config and 'year = "2019"' in config
     assert project.run_code == 0, project.run_output
     for folder in ("2019H1", "2019H2", "2019-annual"):

@@ -247,9 +247,9 @@ class ProjectConfig(_Section):
         sources = self.source_paths(period)
         for name, paths in sources.items():
             if name not in known:
-                names = "、".join(known) or "（规则未声明任何 sources）"
+                names = "、".join(known) or "（规则未声明任何 sources 或 records）"
                 raise ProjectError(
-                    f"{self.path}：[sources] {name}：规则中没有这个来源；规则声明的来源：{names}", 2
+                    f"{self.path}：[sources] {name}：规则中没有这个来源或台账；规则声明的来源与台账：{names}", 2
                 )
             for sp in paths:
                 if not sp.exists():

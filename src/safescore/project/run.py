@@ -200,7 +200,7 @@ def score_period(
     say(f"期间 {p}：{rubric.title}，输出到 {out}")
     for note in repair_leftovers(out):
         say(note)
-    returns, sources = cfg.input_paths(p, rubric.sources)
+    returns, sources = cfg.input_paths(p, [*rubric.sources, *rubric.records])
     fp = fingerprint(cfg, p, returns, sources)
     done = state.period(p)
     if done is not None and done.get("fingerprint") == fp and outputs_intact(out, fp):
