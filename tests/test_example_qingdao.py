@@ -86,7 +86,11 @@ def q2_inputs(qd: Project) -> Inputs:
     rubric = load_rubric(qd.root / "rubrics" / "qingdao-kaohe.yaml")
     data = qd.root / "data" / "2022Q2"
     return read_inputs(
-        rubric, [data / "returns"], {"supervise": [data / "supervise"]}, period="2022Q2", jobs=1
+        rubric,
+        [data / "returns"],
+        {"supervise": [data / "supervise"], "accidents": [data / "accidents"]},
+        period="2022Q2",
+        jobs=1,
     )
 
 
