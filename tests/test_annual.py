@@ -24,7 +24,7 @@ from safescore.cli.history_cmd import run_annual
 from safescore.history.store import HistoryStore
 from safescore.results.annual import annual_result, period_labels, round_half_up, weight_key
 from safescore.results.load import result_from_dict
-from safescore.results.model import Result
+from safescore.results.model import Result, WarningHit
 from safescore.rubric.model import Rubric
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +98,17 @@ def without(result: Result, unit: str) -> Result:
 
 def codes(problems: list[Any], severity: str | None = None) -> list[str]:
     return [p.code for p in problems if severity is None or p.severity == severity]
+
+
+def with_hits(result: Result, unit: str, *hits: WarningHit) -> Result:
+    """``result`` with warning notices / ladder steps given to ``unit`` (as the engine records them)."""
+    units = tuple(
+        dataclasses.replace(u, warnings=tuple(h.mark for h in hits), warning_details=hits)
+        if u.unit == unit
+        else u
+        for u in result.units
+    )
+    return dataclasses.replace(result, units=units)
 
 
 # -- combinations ---------------------------------------------------------------------
@@ -422,3 +433,23 @@ def test_run_annual_usage_errors(tmp_path: Path) -> None:
     assert run_annual(tmp_path / "r.yaml", "2022", db, None, ["pdf"], False, False, console) == 2
     assert run_annual(tmp_path / "nope.yaml", "2022", db, None, ["table"], False, False, console) == 2
     assert not (tmp_path / "h.db").exists()  # reading history never creates a database
+
+
+def test_warnings_are_listed_in_the_year_with_their_period(tmp_path: Path) -> None:
+    """A notice's penalty is in its period's total (so in the year's mean); the year lists the
+    notice titled with its period, and a ladder shows the latest step reached."""
+    r = rubric_with(tmp_path, "{combine: mean, veto: any}")
+    periods = year_of(r, {**BASE, **OTHERS})
+    notice = WarningHit("w.60d", "60天内连续发生2起一般事故", "warning", "2起", Decimal(5))
+    step1 = WarningHit("l.exp", "重大隐患曝光", "ladder", "2次", action="约谈", count=Decimal(2))
+    step2 = dataclasses.replace(step1, action="报纸公示", count=Decimal(3))
+    periods["2022Q1"] = with_hits(periods["2022Q1"], "甲局", step1)
+    periods["2022Q2"] = with_hits(periods["2022Q2"], "甲局", notice)
+    periods["2022Q3"] = with_hits(periods["2022Q3"], "甲局", step2)
+    result, problems = annual_result(r, periods, "2022")
+    assert codes(problems, "error") == []
+    u = result.unit("甲局")
+    assert u.total == Decimal("890.19")  # listing the notice does not deduct it a second time
+    assert u.warnings == ("w.60d", "l.exp:报纸公示")
+    assert [w.title for w in u.warning_details] == ["60天内连续发生2起一般事故（2022Q2）", "重大隐患曝光"]
+    assert result.unit("乙局").warnings == ()

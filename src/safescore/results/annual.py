@@ -22,6 +22,9 @@ Decisions (documented in docs/rubric.md terms):
 - **Grades** use the rubric's bands; for ``sum`` and ``weights`` the ``min``
   thresholds are scaled by the number of periods / the weight sum, so 优秀 ≥ 900
   of 1000 per quarter means ≥ 3600 of a summed year.
+- **Warnings** issued in any period are listed in the year, titled with their period
+  (their penalty is already in that period's total, so it is not deducted again);
+  a ladder shows the latest step reached.
 - **Ranks** are per group on the annual total, competition style. The rubric's
   ``tiebreak`` (section ids) does not apply: a year has no sections, so units
   with equal annual totals share a rank.
@@ -33,6 +36,7 @@ Decisions (documented in docs/rubric.md terms):
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -48,7 +52,7 @@ from safescore.results.annual_weights import (
     weight_key,
 )
 from safescore.results.grades import assign_grades
-from safescore.results.model import GroupResult, Result, SectionScore, UnitResult, VetoHit
+from safescore.results.model import GroupResult, Result, SectionScore, UnitResult, VetoHit, WarningHit
 from safescore.results.ranks import callouts, competition_ranks
 from safescore.rubric import model as m
 
@@ -63,6 +67,8 @@ class _Acc:
     totals: dict[str, Decimal] = field(default_factory=dict)
     statuses: set[str] = field(default_factory=set)
     vetoes: dict[str, tuple[VetoHit, list[str]]] = field(default_factory=dict)
+    notices: list[WarningHit] = field(default_factory=list)  # warnings issued, titled with their period
+    ladder: dict[str, WarningHit] = field(default_factory=dict)  # latest step reached per ladder
 
 
 @dataclass(frozen=True)
@@ -217,6 +223,11 @@ def _accumulate(period_results: dict[str, Result], plan: _Plan, problems: list[P
             acc.statuses.add(u.status)
             for v in u.vetoes:
                 acc.vetoes.setdefault(v.id, (v, []))[1].append(p)
+            for w in u.warning_details:
+                if w.kind == "ladder":  # cumulative over the year: the latest period's step stands
+                    acc.ladder[w.id] = w
+                else:  # its penalty is already in that period's total; the year lists it
+                    acc.notices.append(dataclasses.replace(w, title=f"{w.title}（{p}）"))
     for name, acc in accs.items():
         for p in plan.present:
             if p not in acc.totals:
@@ -305,6 +316,8 @@ def _group(
                 bonus=Decimal(0),
                 penalty=Decimal(0),
                 vetoes=carried[i],
+                warnings=tuple(w.mark for w in (*acc.notices, *acc.ladder.values())),
+                warning_details=(*acc.notices, *acc.ladder.values()),
                 callouts=tuple(x for x, idx in (("top", top_idx), ("bottom", bottom_idx)) if i in idx),
             )
         )
