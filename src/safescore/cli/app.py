@@ -71,6 +71,27 @@ JobsOpt = Annotated[
 UnitsOpt = Annotated[
     Path | None, typer.Option("--units", help="单位名单表（单位名称、分组、简称及其他属性）。")
 ]
+LangOpt = Annotated[
+    str,
+    typer.Option(
+        "--lang", help="通报、反馈单、results.xlsx 和终端排名表中工具自身文字的语言：zh（默认）或 en。"
+    ),
+]
+LetterChartsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--letter-charts",
+        help="Word 反馈单也配图（各一级指标得分率、历次总分及排名）；较慢，见 docs/rendering.md。",
+    ),
+]
+
+
+def _lang(lang: str, console: Console) -> str:
+    from safescore.render.i18n import LANGS
+
+    if lang not in LANGS:
+        raise _usage_error(console, f"--lang 只能是 {'、'.join(LANGS)}，得到 {lang}")
+    return lang
 
 
 def _console(as_json: bool) -> Console:
@@ -339,11 +360,14 @@ def score(
     units: UnitsOpt = None,
     db: DbOpt = None,
     no_history: NoHistoryOpt = False,
+    lang: LangOpt = "zh",
+    letter_charts: LetterChartsOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """评分并排名：终端排名表，-o 文件夹中写出 results.json 等。"""
     console = _console(as_json)
+    lang = _lang(lang, console)
     formats = [f.strip() for f in fmt.split(",") if f.strip()]
     for f in formats:
         if f in PLANNED_FORMATS:
@@ -371,13 +395,16 @@ def score(
     history = None
     if p is not None and not no_history:
         from safescore.cli import history_cmd
-        from safescore.results.previous import with_previous
+        from safescore.history.trend import history_for
+        from safescore.results.previous import with_history, with_previous
 
         history = history_cmd
         result = with_previous(result, history_cmd.previous_for(result, db, no_history))
+        result = with_history(result, history_for(result, db, no_history))  # trend across periods
     code = _exit_code(result)
     if out is not None and not (strict and code != EXIT_OK):
         options = {"formats": formats, "strict": strict, "latest": latest, "sources": sorted(sources)}
+        options |= {"lang": lang, "letter_charts": letter_charts}
         try:
             written = write_all(
                 result,
@@ -387,6 +414,8 @@ def score(
                 issuer=_issuer(issuer, doc_number),
                 template=template,
                 options=options,
+                lang=lang,
+                letter_charts=letter_charts,
             )
         except OSError as exc:
             console.print(f"[bold red]无法写入输出文件夹 {out}：{exc.strerror or exc}[/bold red]")
@@ -403,7 +432,7 @@ def score(
     if as_json:
         _emit_json(result.to_dict())
     if "table" in formats and not quiet:
-        ranking_tables(console, result)
+        ranking_tables(console, result, lang=lang)
     if not quiet or result.errors:
         problem_report(console, result.problems)
         if result.not_submitted:
@@ -520,6 +549,8 @@ def report(
     issuer: IssuerOpt = None,
     doc_number: DocNoOpt = None,
     template: TemplateOpt = None,
+    lang: LangOpt = "zh",
+    letter_charts: LetterChartsOpt = False,
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
@@ -527,6 +558,7 @@ def report(
     from safescore.results.load import load_result
 
     console = _console(as_json)
+    lang = _lang(lang, console)
     formats = [f.strip() for f in fmt.split(",") if f.strip()]
     bad = [f for f in formats if f not in ("docx", "html", "xlsx")]
     if bad or not formats:
@@ -550,6 +582,8 @@ def report(
             issuer=_issuer(issuer, doc_number),
             template=template,
             meta=False,
+            lang=lang,
+            letter_charts=letter_charts,
         )
     except OSError as exc:
         console.print(f"[bold red]无法写入 {target}：{exc.strerror or exc}[/bold red]")
@@ -568,18 +602,22 @@ def annual(
     db: DbOpt = None,
     out: Annotated[Path | None, typer.Option("-o", "--out", help="输出文件夹。")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table,json,xlsx,html,docx。")] = "table,json",
+    lang: LangOpt = "zh",
     as_json: JsonOpt = False,
     quiet: QuietOpt = False,
 ) -> None:
     """年度汇总：按 annual.combine 合并历史库中各期总分，一票否决按 annual.veto 结转，排名、评定等次并输出。"""
     from safescore.cli.history_cmd import run_annual
+    from safescore.render.i18n import use_lang
 
     formats = [f.strip() for f in fmt.split(",") if f.strip()]
     console = _console(as_json)
     bad = [f for f in formats if f not in SUPPORTED_FORMATS]
     if bad:
         raise _usage_error(console, f"未知的输出格式 {'、'.join(bad)}；可用：{'、'.join(SUPPORTED_FORMATS)}")
-    raise typer.Exit(run_annual(rubric, year, db, out, formats, as_json, quiet, console))
+    with use_lang(_lang(lang, console)):  # run_annual renders without a language of its own
+        code = run_annual(rubric, year, db, out, formats, as_json, quiet, console)
+    raise typer.Exit(code)
 
 
 @app.command()

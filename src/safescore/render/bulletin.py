@@ -13,25 +13,16 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from safescore.engine.reasons import fmt
+from safescore.render.i18n import CN_NUM, Catalog, tr
 from safescore.results.model import Result, UnitResult
 
-CN_NUM = "零一二三四五六七八九十"
+__all__ = ["CN_NUM", "BulletinView", "Issuer", "LetterView", "bulletin_view", "letter_view", "period_label"]
 
 
-def period_label(period: str | None) -> str:
-    """2022Q1 → 2022年第一季度; 2022-03 → 2022年3月; 2022H1 → 2022年上半年; 2022 → 2022年度."""
-    if not period:
-        return ""
-    p = period.strip().upper()
-    if len(p) == 6 and p[4] == "Q":
-        return f"{p[:4]}年第{CN_NUM[int(p[5])]}季度"
-    if len(p) == 6 and p[4] == "H":
-        return f"{p[:4]}年{'上' if p[5] == '1' else '下'}半年"
-    if len(p) == 7 and p[4] == "-":
-        return f"{p[:4]}年{int(p[5:])}月"
-    if len(p) == 4:
-        return f"{p}年度"
-    return period
+def period_label(period: str | None, lang: str | None = "zh") -> str:
+    """2022Q1 → 2022年第一季度; 2022-03 → 2022年3月; 2022H1 → 2022年上半年; 2022 → 2022年度
+    (``lang="en"``: Q1 2022, March 2022, H1 2022, 2022)."""
+    return tr(lang).period(period)
 
 
 def issue_date() -> dt.date:
@@ -42,8 +33,9 @@ def issue_date() -> dt.date:
     return dt.date.today()
 
 
-def cn_date(d: dt.date) -> str:
-    return f"{d.year}年{d.month}月{d.day}日"
+def cn_date(d: dt.date, lang: str | None = "zh") -> str:
+    """2022年4月15日 (``lang="en"``: 15 April 2022)."""
+    return tr(lang).date(d)
 
 
 @dataclass(frozen=True)
@@ -59,6 +51,28 @@ class Issuer:
     )
     date: dt.date | None = None
     rectify_days: int = 30  # 整改期限: days after the bulletin's date
+
+
+def issuer_texts(issuer: Issuer, t: Catalog) -> tuple[str, tuple[str, ...]]:
+    """The issuer's name and next steps in the output language: the built-in defaults are the
+    tool's words and get translated; anything given in options or the config stays as given."""
+    base = Issuer()
+    name = t("issuer_default") if issuer.name == base.name else issuer.name
+    steps = issuer.next_steps
+    if steps == base.next_steps:
+        steps = (t("next_step_1"), t("next_step_2"), t("next_step_3"))
+    return name, steps
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """A unit in one period of its trend: the earlier stored periods, then this one."""
+
+    period: str  # 2022Q1
+    label: str  # 2022年第一季度 / Q1 2022
+    total: str
+    rank: int
+    grade: str
 
 
 @dataclass(frozen=True)
@@ -126,6 +140,8 @@ class LetterView:
     deductions: tuple[Deduction, ...]
     self_total: str | None
     deadline: str = ""  # 整改期限 for every item of the problem list
+    trend: tuple[TrendPoint, ...] = ()  # earlier stored periods and this one, oldest first
+    lang: str = "zh"
 
 
 @dataclass(frozen=True)
@@ -144,22 +160,43 @@ class BulletinView:
     not_submitted: tuple[str, ...]
     next_steps: tuple[str, ...]
     letters: tuple[LetterView, ...] = field(default_factory=tuple)
+    lang: str = "zh"
 
 
-def _change(u: UnitResult, has_previous: bool) -> str:
+def _change(u: UnitResult, has_previous: bool, t: Catalog) -> str:
     from safescore.results.previous import rank_change
 
-    return rank_change(u, has_previous)
+    change = rank_change(u, has_previous)
+    return t("new") if change == "新" else change
 
 
 def _money(d: Decimal, places: int) -> str:
     return f"{d:.{places}f}"
 
 
-def letter_view(result: Result, u: UnitResult, issuer: Issuer | None = None) -> LetterView:
-    """Everything one unit needs to see about its own score, with the rectification deadline."""
+def _trend(result: Result, u: UnitResult, t: Catalog) -> tuple[TrendPoint, ...]:
+    """The unit's stored history and this period, when there is history to draw."""
+    if not u.history or not result.period:
+        return ()
+    places = result.decimals
+    points = [(p.period, p.total, p.rank, p.grade) for p in u.history]
+    points.append((result.period, u.total, u.rank, u.grade))
+    return tuple(
+        TrendPoint(period, t.period(period), _money(total, places), rank, grade or "—")
+        for period, total, rank, grade in points
+    )
+
+
+def letter_view(
+    result: Result, u: UnitResult, issuer: Issuer | None = None, *, lang: str | None = None
+) -> LetterView:
+    """Everything one unit needs to see about its own score, with the rectification deadline.
+
+    ``lang`` (default: the current language, Chinese unless set) chooses the tool's own words.
+    """
+    t = tr(lang)
     issuer = issuer or Issuer()
-    deadline = cn_date((issuer.date or issue_date()) + dt.timedelta(days=issuer.rectify_days))
+    deadline = t.date((issuer.date or issue_date()) + dt.timedelta(days=issuer.rectify_days))
     places = result.decimals
     group = next(g for g in result.groups if g.id == u.group)
     deductions = tuple(
@@ -191,14 +228,24 @@ def letter_view(result: Result, u: UnitResult, issuer: Issuer | None = None) -> 
         deductions=deductions,
         self_total=None if u.self_total is None else _money(u.self_total, places),
         deadline=deadline if deductions else "",
+        trend=_trend(result, u, t),
+        lang=t.lang,
     )
 
 
-def bulletin_view(result: Result, issuer: Issuer | None = None, *, letters: bool = False) -> BulletinView:
-    """The whole 通报 as data: title, overview, per-group rankings, reasons, vetoes, next steps."""
+def bulletin_view(
+    result: Result, issuer: Issuer | None = None, *, letters: bool = False, lang: str | None = None
+) -> BulletinView:
+    """The whole 通报 as data: title, overview, per-group rankings, reasons, vetoes, next steps.
+
+    ``lang`` (default: the current language, Chinese unless set) chooses the tool's own words;
+    names, titles and reasons from the rubric and the returns stay as they are.
+    """
+    t = tr(lang)
     issuer = issuer or Issuer()
+    issuer_name, next_steps = issuer_texts(issuer, t)
     places = result.decimals
-    plabel = period_label(result.period)
+    plabel = t.period(result.period)
     groups: list[GroupView] = []
     for g in result.groups:
         units = result.group_units(g.id)
@@ -209,8 +256,9 @@ def bulletin_view(result: Result, issuer: Issuer | None = None, *, letters: bool
                 u.unit,
                 _money(u.total, places),
                 u.grade or "—",
-                _change(u, result.previous_period is not None),
-                tuple(f"一票否决：{v.title}" for v in u.vetoes) + (("未报送",) if not u.submitted else ()),
+                _change(u, result.previous_period is not None, t),
+                tuple(t("veto_mark", title=v.title) for v in u.vetoes)
+                + ((t("not_submitted"),) if not u.submitted else ()),
                 tuple(_money(s.score, places) for s in u.sections),
                 u.status,
             )
@@ -241,29 +289,28 @@ def bulletin_view(result: Result, issuer: Issuer | None = None, *, letters: bool
             lost_points[it.id] += it.lost
             titles[it.id] = it.title
             if it.reason and len(examples[it.id]) < 3:
-                examples[it.id].append(f"{u.unit}：{it.reason}")
+                examples[it.id].append(t("unit_says", unit=u.unit, text=it.reason))
     reasons = tuple(
         ReasonView(i, titles[i], lost_units[i], _money(lost_points[i], places), tuple(examples[i]))
         for i in sorted(lost_units, key=lambda k: (-lost_points[k], -lost_units[k], k))
     )
     n_units = len(result.units)
-    group_text = "、".join(f"{g.title}{g.size}个" for g in result.groups)
-    overview = (
-        f"根据《{result.rubric_title}》，安委会办公室组织对{group_text}单位开展了{plabel}安全生产考评，"
-        f"共考评{n_units}个单位，发现扣分问题{problems}项。现将考评结果通报如下。"
+    group_text = t.join(t("overview_group", title=g.title, n=g.size) for g in result.groups)
+    overview = t(
+        "overview", rubric=result.rubric_title, groups=group_text, period=plabel, n=n_units, problems=problems
     )
     vetoes = tuple((u.unit, v.title) for u in result.units for v in u.vetoes)
     warnings = tuple(
-        (u.unit, f"{w.title}（{w.action}）" if w.action else w.title)
+        (u.unit, t("with_action", title=w.title, action=w.action) if w.action else w.title)
         for u in result.units
         for w in u.warning_details
     ) or tuple((u.unit, w) for u in result.units for w in u.warnings)
-    title = f"关于{plabel}{_short_title(result.rubric_title)}考评结果的通报"
+    title = t("bulletin_title", period=plabel, short=_short_title(result.rubric_title))
     return BulletinView(
         title=title,
-        issuer=issuer.name,
+        issuer=issuer_name,
         doc_number=issuer.doc_number,
-        date=cn_date(issuer.date or issue_date()),
+        date=t.date(issuer.date or issue_date()),
         period=plabel,
         rubric_title=result.rubric_title,
         overview=overview,
@@ -272,8 +319,9 @@ def bulletin_view(result: Result, issuer: Issuer | None = None, *, letters: bool
         vetoes=vetoes,
         warnings=warnings,
         not_submitted=result.not_submitted,
-        next_steps=issuer.next_steps,
-        letters=tuple(letter_view(result, u, issuer) for u in result.units) if letters else (),
+        next_steps=next_steps,
+        letters=tuple(letter_view(result, u, issuer, lang=t.lang) for u in result.units) if letters else (),
+        lang=t.lang,
     )
 
 

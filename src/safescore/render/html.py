@@ -11,55 +11,38 @@ all templates and undefined names fail loudly, so a unit called ``<script>`` is 
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from safescore.render.bulletin import (
-    CN_NUM,
     BulletinView,
     GroupView,
     Issuer,
     LetterView,
-    cn_date,
     issue_date,
+    issuer_texts,
     letter_view,
-    period_label,
 )
+from safescore.render.colors import FALLBACK_COLORS, GRADE_COLORS, grade_colors
 from safescore.render.files import write_atomic
-from safescore.render.svg import bars_svg, profile_svg
+from safescore.render.i18n import Catalog, cn_number, tr
+from safescore.render.svg import bars_svg, profile_svg, trend_svg
 from safescore.results.model import Result
 
-# Well-known grade names keep their colour in every rubric; other names take the
-# fallback palette in the order they first appear in a ranking (best first).
-GRADE_COLORS = {
-    "优秀": "#2e7d32",
-    "优良": "#2e7d32",
-    "良好": "#1565c0",
-    "较好": "#1565c0",
-    "合格": "#ef8f00",
-    "基本合格": "#f9a825",
-    "一般": "#f9a825",
-    "较差": "#d84315",
-    "不合格": "#c62828",
-    "—": "#9e9e9e",
-}
-FALLBACK_COLORS = ("#2e7d32", "#1565c0", "#ef8f00", "#6a1b9a", "#00838f", "#c62828")
-
-
-def cn_number(n: int) -> str:
-    """1 → 一, 12 → 十二, 30 → 三十: the numbering of headings 一、 and （一）."""
-    if 0 <= n <= 10:
-        return CN_NUM[n]
-    if n < 20:
-        return "十" + CN_NUM[n - 10]
-    if n < 100:
-        return CN_NUM[n // 10] + "十" + (CN_NUM[n % 10] if n % 10 else "")
-    return str(n)
+__all__ = [
+    "FALLBACK_COLORS",
+    "GRADE_COLORS",
+    "cn_number",
+    "grade_colors",
+    "render_bulletin_html",
+    "render_letter_html",
+    "write_html",
+]
 
 
 def change_value(change: str) -> int:
@@ -68,16 +51,6 @@ def change_value(change: str) -> int:
     if not digits.isdigit():
         return 0
     return -int(digits) if change.startswith("▼") else int(digits)
-
-
-def grade_colors(grades: Iterable[str]) -> dict[str, str]:
-    """A colour for every grade name met, stable for a given order of names."""
-    out: dict[str, str] = {}
-    spare = iter(FALLBACK_COLORS)
-    for g in grades:
-        if g not in out:
-            out[g] = GRADE_COLORS.get(g) or next(spare, "#757575")
-    return out
 
 
 @functools.cache
@@ -94,7 +67,24 @@ def _env() -> Environment:
     )
     env.filters["cn"] = cn_number
     env.filters["change_value"] = change_value
+    env.globals["span"] = _span
     return env
+
+
+def _span(cls: str, text: object) -> Markup:
+    """``<span class="cls">text</span>`` with the text escaped: data marked up inside a message."""
+    return Markup('<span class="{}">{}</span>').format(cls, text)
+
+
+def _context(t: Catalog) -> dict[str, object]:
+    """What every template gets for the tool's own words: ``t("key", …)`` gives text (escaped on
+    output like any value); ``tm("key", …)`` formats a message around markup such as :func:`_span`
+    (plain values are escaped, Markup ones kept)."""
+
+    def tm(key: str, /, **values: object) -> Markup:
+        return Markup(escape(t.raw(key))).format(**values)
+
+    return {"t": t, "tm": tm}
 
 
 @dataclass(frozen=True)
@@ -104,6 +94,7 @@ class _GroupPage:
     view: GroupView
     points: tuple[str, ...]  # full marks of each section, for the table headers
     grade_counts: tuple[tuple[str, int], ...]
+    counts: str  # grade_counts as text: 优秀3个、良好5个
     chart: Markup
     letters: tuple[LetterView, ...]  # rank order, for 附件1 and 附件2
 
@@ -115,7 +106,7 @@ def _grade_counts(view: GroupView) -> tuple[tuple[str, int], ...]:
     return tuple(counts.items())
 
 
-def _group_pages(view: BulletinView, letters: Sequence[LetterView]) -> tuple[_GroupPage, ...]:
+def _group_pages(view: BulletinView, letters: Sequence[LetterView], t: Catalog) -> tuple[_GroupPage, ...]:
     by_unit = {lt.unit: lt for lt in letters}
     pages = []
     for g in view.groups:
@@ -125,14 +116,16 @@ def _group_pages(view: BulletinView, letters: Sequence[LetterView]) -> tuple[_Gr
             [r.total for r in g.rows],
             g.scale,
             [colors[r.grade] for r in g.rows],
-            f"{g.title}考评得分（满分{g.scale}分）",
+            t("b_bars_title", group=g.title, scale=g.scale),
             legend=tuple(colors.items()),
         )
         group_letters = tuple(by_unit[r.unit] for r in g.rows if r.unit in by_unit)
         points = tuple(p for _, _, p in group_letters[0].sections) if group_letters else ()
         if len(points) != len(g.section_titles):
             points = ("",) * len(g.section_titles)
-        pages.append(_GroupPage(g, points, _grade_counts(g), Markup(chart), group_letters))
+        counts = _grade_counts(g)
+        text = t.join(t("b_grade_count", grade=name, n=n) for name, n in counts)
+        pages.append(_GroupPage(g, points, counts, text, Markup(chart), group_letters))
     return tuple(pages)
 
 
@@ -142,51 +135,63 @@ def render_bulletin_html(view: BulletinView, result: Result) -> str:
     附件2 lists every unit's deductions; when ``view`` was built without letters they
     are derived from ``result`` with :func:`letter_view`, so the bulletin is always complete.
     """
-    letters = view.letters or tuple(letter_view(result, u) for u in result.units)
-    groups = _group_pages(view, letters)
+    t = tr(view.lang)
+    letters = view.letters or tuple(letter_view(result, u, lang=view.lang) for u in result.units)
+    groups = _group_pages(view, letters, t)
     all_grades = grade_colors(r.grade for g in view.groups for r in g.rows)
+    salutation = t("b_to", groups=t.join(t("b_salutation", group=g.title) for g in view.groups))
     return (
         _env()
         .get_template("bulletin.html.j2")
-        .render(
-            v=view,
-            groups=groups,
-            grade_color=all_grades,
-            salutation="、".join(f"各{g.title}" for g in view.groups),
-        )
+        .render(v=view, groups=groups, grade_color=all_grades, salutation=salutation, **_context(t))
     )
 
 
 def render_letter_html(letter: LetterView, result: Result, *, issuer: Issuer | None = None) -> str:
-    """One unit's 反馈单: its score, rank, section profile and every deduction.
+    """One unit's 反馈单: its score, rank, section profile, trend and every deduction.
 
-    With ``issuer`` the letter carries the red header line and a signature block.
+    With ``issuer`` the letter carries the red header line and a signature block. The trend
+    chart is drawn when the unit has earlier stored periods (``letter.trend``).
     """
-    titles = tuple(t for t, _, _ in letter.sections)
+    t = tr(letter.lang)
+    titles = tuple(title for title, _, _ in letter.sections)
     chart = profile_svg(
         titles,
         [s for _, s, _ in letter.sections],
         [p for _, _, p in letter.sections],
-        title=f"{letter.unit}各一级指标得分率",
+        title=t("l_profile_title", unit=letter.unit),
     )
+    trend = ""
+    if len(letter.trend) > 1:
+        trend = trend_svg(
+            [p.label for p in letter.trend],
+            [p.total for p in letter.trend],
+            ranks=[p.rank for p in letter.trend],
+            rank_label=t.raw("l_trend_rank"),
+            title=t("l_trend_title", unit=letter.unit),
+            empty=t("no_data"),
+        )
     diff = None
     if letter.self_total is not None:
         diff = f"{Decimal(letter.self_total) - Decimal(letter.total):+f}"
     # (title, points, score, lost): lost keeps the score's decimals, computed exactly
-    rows = tuple((t, p, s, f"{Decimal(p) - Decimal(s):f}") for t, s, p in letter.sections)
+    rows = tuple((title, p, s, f"{Decimal(p) - Decimal(s):f}") for title, s, p in letter.sections)
     return (
         _env()
         .get_template("letter.html.j2")
         .render(
             lt=letter,
             chart=Markup(chart),
-            period=period_label(result.period),
+            trend=Markup(trend),
+            period=t.period(result.period),
             rubric_title=result.rubric_title,
             issuer=issuer,
-            date=cn_date(issuer.date or issue_date()) if issuer else "",
+            issuer_name=issuer_texts(issuer, t)[0] if issuer else "",
+            date=t.date(issuer.date or issue_date()) if issuer else "",
             self_diff=diff,
             section_rows=rows,
             grade_color=grade_colors([letter.grade]),
+            **_context(t),
         )
     )
 

@@ -18,6 +18,7 @@ from typing import Any
 from safescore import __version__
 from safescore.render.bulletin import Issuer, bulletin_view
 from safescore.render.files import json_bytes
+from safescore.render.i18n import resolve
 from safescore.render.jsonout import created_at, validation_dict
 from safescore.results.model import Result
 
@@ -34,6 +35,8 @@ def _render(
     issuer: Issuer,
     template: Path | None,
     meta: bool,
+    lang: str,
+    letter_charts: bool,
 ) -> None:
     if "json" in formats:
         (stage / "results.json").write_bytes(json_bytes(result.to_dict()))
@@ -42,9 +45,11 @@ def _render(
     if "xlsx" in formats:
         from safescore.render.xlsx import write_results_xlsx
 
-        write_results_xlsx(result, stage / "results.xlsx")
+        write_results_xlsx(result, stage / "results.xlsx", lang=lang)
     view = (
-        bulletin_view(result, issuer, letters=letters) if ("html" in formats or "docx" in formats) else None
+        bulletin_view(result, issuer, letters=letters, lang=lang)
+        if ("html" in formats or "docx" in formats)
+        else None
     )
     if view is not None and "html" in formats:
         from safescore.render.html import render_bulletin_html, render_letter_html
@@ -66,7 +71,7 @@ def _render(
 
         render_bulletin_docx(view, stage / f"{BULLETIN}.docx", template=template)
         if letters:
-            render_letters_docx(view.letters, stage / LETTERS_DIR, template=template)
+            render_letters_docx(view.letters, stage / LETTERS_DIR, template=template, charts=letter_charts)
 
 
 def _files(root: Path) -> list[Path]:
@@ -83,17 +88,24 @@ def write_all(
     template: Path | None = None,
     options: dict[str, Any] | None = None,
     meta: bool = True,
+    lang: str | None = None,
+    letter_charts: bool = False,
 ) -> list[str]:
     """Render ``formats`` (json, xlsx, html, docx) into ``out_dir``; return the names written.
 
     ``meta=False`` (re-rendering a report) skips validation.json and manifest.json.
+    ``lang`` (zh, en; None: the current language, see :func:`safescore.render.i18n.use_lang`)
+    chooses the tool's own words. ``letter_charts`` puts the section profile and trend charts
+    into the Word letters too (the bulletin always has its charts; HTML letters always do).
     Raises OSError if the folder cannot be written; nothing partial is left then.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     stage = Path(tempfile.mkdtemp(prefix=".safescore-", dir=out_dir))
     try:
-        _render(result, stage, formats, letters, issuer or Issuer(), template, meta)
+        _render(
+            result, stage, formats, letters, issuer or Issuer(), template, meta, resolve(lang), letter_charts
+        )
         names = [p.relative_to(stage).as_posix() for p in _files(stage)]
         manifest = {
             "format": "safescore.manifest/1",

@@ -17,6 +17,8 @@ import unicodedata
 from collections.abc import Sequence
 from decimal import Decimal, InvalidOperation
 
+from safescore.render.colors import pct_color
+
 Number = Decimal | int | float
 Value = Number | str
 
@@ -160,17 +162,6 @@ def bars_svg(
     return "".join(out)
 
 
-def _pct_color(pct: Decimal) -> str:
-    """Share of a section's points kept: ≥90% green, ≥80% blue, ≥60% amber, else red."""
-    if pct >= 90:
-        return "#2e7d32"
-    if pct >= 80:
-        return "#1565c0"
-    if pct >= 60:
-        return "#ef8f00"
-    return "#c62828"
-
-
 def profile_svg(
     section_titles: Sequence[str],
     scores: Sequence[Value],
@@ -210,7 +201,7 @@ def profile_svg(
             f'<rect x="{_n(x0)}" y="{_n(y + 2)}" width="{_n(span)}" height="{_n(bar_h)}" fill="{TRACK}"/>'
         )
         out.append(
-            f'<rect x="{_n(x0)}" y="{_n(y + 2)}" width="{_n(w)}" height="{_n(bar_h)}" fill="{_pct_color(pct)}"/>'
+            f'<rect x="{_n(x0)}" y="{_n(y + 2)}" width="{_n(w)}" height="{_n(bar_h)}" fill="{pct_color(pct)}"/>'
         )
         out.append(_text(x0 + span + 6, y + bar_h - 2, text, 13))
         out.append("</g>")
@@ -222,18 +213,27 @@ def trend_svg(
     periods: Sequence[str],
     totals: Sequence[Value | None],
     *,
+    ranks: Sequence[int | None] = (),
+    rank_label: str = "第{rank}名",
     title: str = "总分走势",
+    empty: str = "暂无数据",
     width: float = 480,
     height: float = 240,
     standalone: bool = False,
 ) -> str:
-    """A line through each period's total; a missing period (None) leaves a gap in the line."""
+    """A line through each period's total; a missing period (None) leaves a gap in the line.
+
+    With ``ranks``, each period's rank (``rank_label`` filled in) is written under its label.
+    """
     left, right, top, bottom = 56.0, 24.0, 40.0, 40.0
+    if ranks:
+        height += 18
+        bottom += 18
     out = _open(width, height, title, standalone)
     out.append(_text(width / 2, 20, fit(title, width - 16, 16), 16, anchor="middle", bold=True))
     known = [d for d in (_dec(t) for t in totals) if d is not None]
     if not periods or not known:
-        out.append(_text(width / 2, height / 2, "暂无数据", 14, anchor="middle", fill=MUTED))
+        out.append(_text(width / 2, height / 2, empty, 14, anchor="middle", fill=MUTED))
         out.append("</svg>")
         return "".join(out)
     lo, hi = min(known), max(known)
@@ -257,7 +257,11 @@ def trend_svg(
     for i, p in enumerate(periods):
         d = _dec(totals[i]) if i < len(totals) else None
         x = left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
-        out.append(_text(x, height - bottom + 20, fit(p, plot_w / n, 12), 12, anchor="middle", fill=MUTED))
+        out.append(_text(x, top + plot_h + 20, fit(p, plot_w / n, 12), 12, anchor="middle", fill=MUTED))
+        rank = ranks[i] if i < len(ranks) else None
+        if rank is not None:
+            label = rank_label.format(rank=rank)
+            out.append(_text(x, top + plot_h + 38, fit(label, plot_w / n, 12), 12, anchor="middle"))
         if d is None:
             runs.append([])
             continue

@@ -12,31 +12,35 @@ from rich.text import Text
 
 from safescore.engine.reasons import fmt
 from safescore.problems import SEVERITY_LABEL, Problem
+from safescore.render.i18n import Catalog, tr
 from safescore.results.model import Result, UnitResult
 
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "dim"}
 MAX_PROBLEM_ROWS = 60
 
 
-def _marks(u: UnitResult, group_bottom: int | None) -> Text:
+def _marks(u: UnitResult, group_bottom: int | None, c: Catalog) -> Text:
     t = Text()
     for v in u.vetoes:
-        t.append(f"否决:{v.title} ", style="bold red")
+        t.append(f"{c.word('否决')}:{v.title} ", style="bold red")
     for w in u.warnings:
-        t.append(f"预警:{w} ", style="magenta")
+        t.append(f"{c.word('预警')}:{w} ", style="magenta")
     if "bottom" in u.callouts:
-        t.append(f"点名(后{group_bottom}名) " if group_bottom else "点名 ", style="red")
+        called = c.word("点名")
+        t.append(
+            f"{called}({c('b_bottom_n', n=group_bottom)}) " if group_bottom else f"{called} ", style="red"
+        )
     if "top" in u.callouts:
-        t.append("表扬 ", style="green")
+        t.append(f"{c.word('表扬')} ", style="green")
     if not u.submitted:
-        t.append("未报送 ", style="bold yellow")
+        t.append(f"{c.word('未报送')} ", style="bold yellow")
     return t
 
 
-def _change(u: UnitResult, has_previous: bool) -> str:
+def _change(u: UnitResult, has_previous: bool, c: Catalog) -> str:
     from safescore.results.previous import rank_change
 
-    return rank_change(u, has_previous)
+    return c.word(rank_change(u, has_previous))
 
 
 def result_groups_callout(result: Result, gid: str) -> list[int | None]:
@@ -45,27 +49,29 @@ def result_groups_callout(result: Result, gid: str) -> list[int | None]:
     return [len(g.bottom) if g.bottom else None]
 
 
-def ranking_tables(console: Console, result: Result) -> None:
-    """One table per group: rank, unit, total, grade, change, marks."""
+def ranking_tables(console: Console, result: Result, *, lang: str | None = None) -> None:
+    """One table per group: rank, unit, total, grade, change, marks (headers in ``lang``,
+    default the current language)."""
+    c = tr(lang)
     for g in result.groups:
         group = next((x for x in result_groups_callout(result, g.id)), None)
         bottom_n = group
-        title = f"{g.title}（{g.size}个单位，满分{fmt(g.scale)}）"
+        title = c("t_group_title", group=g.title, n=g.size, scale=fmt(g.scale))
         table = Table(title=title, title_style="bold", show_lines=False, header_style="bold cyan")
-        table.add_column("排名", justify="right")
-        table.add_column("单位")
-        table.add_column("总分", justify="right")
-        table.add_column("等次", justify="center")
-        table.add_column("较上期", justify="center")
-        table.add_column("标记")
+        table.add_column(c("rank"), justify="right")
+        table.add_column(c("unit"))
+        table.add_column(c("total"), justify="right")
+        table.add_column(c("grade"), justify="center")
+        table.add_column(c("change"), justify="center")
+        table.add_column(c("marks"))
         for u in result.group_units(g.id):
             table.add_row(
                 str(u.rank),
                 u.unit,
                 f"{u.total:.{result.decimals}f}",
                 u.grade or "—",
-                _change(u, result.previous_period is not None),
-                _marks(u, bottom_n),
+                _change(u, result.previous_period is not None, c),
+                _marks(u, bottom_n, c),
             )
         console.print(table)
 

@@ -25,8 +25,8 @@ from safescore import __version__
 from safescore.engine.reasons import fmt
 from safescore.problems import ROW_COLUMNS, SEVERITY_LABEL, Report
 from safescore.render import _xlsx_style as xs
-from safescore.render.bulletin import period_label
 from safescore.render.files import write_atomic
+from safescore.render.i18n import resolve, tr
 from safescore.render.jsonout import created_at
 from safescore.results.model import ItemScore, Result, UnitResult
 
@@ -42,23 +42,6 @@ ISSUE_HEAD = (*"序号 单位 分组 指标编码 指标名称 扣分 扣分原�
 CHECK_HEAD = tuple("级别 代码 文件 工作表 单元格 行 列 单位 字段 所见值 应为 说明".split())
 assert len(CHECK_HEAD) == len(ROW_COLUMNS)  # one header per Problem row column, same order
 
-# The tool's own words in English (--lang en); data (names, titles, reasons) is never translated.
-EN = {
-    "排名": "Rank", "单位": "Unit", "总分": "Total", "等次": "Grade", "较上期": "Change",
-    "加分": "Bonus", "减分": "Penalty", "一票否决": "Veto", "标记": "Marks", "分组": "Group",
-    "指标编码": "Item", "指标名称": "Title", "分值": "Points", "取值": "Value", "评分标准": "Rule",
-    "得分": "Score", "扣分": "Lost", "扣分原因": "Reason", "来源": "Source", "文件": "File",
-    "工作表": "Sheet", "单元格": "Cell", "佐证": "Evidence", "序号": "No.", "整改期限": "Fix by",
-    "级别": "Severity", "代码": "Code", "行": "Line", "列": "Column", "字段": "Field",
-    "所见值": "Seen", "应为": "Expected", "说明": "Message", "项目": "Key", "内容": "Value",
-    "点名": "called out", "表扬": "commended", "未报送": "not submitted", "预警": "warning",
-    "自评偏高": "self-score high", "否决前总分": "total before veto", "单位填报": "own return",
-    "考评细则": "Rubric", "细则编号": "Rubric id", "版本": "Version", "细则SHA-256": "Rubric SHA-256",
-    "考评期": "Period", "期别": "Period label", "小数位数": "Decimals", "生成时间": "Created",
-    "工具版本": "Tool version", "参评单位": "Units", "输入文件": "Input files", "用途": "Role",
-    "版式": "Layout", "等次颜色": "Grade colours", "被否决单位": "vetoed unit", "考评结果排名": "ranking",
-}  # fmt: skip
-
 # Light tints that stay readable in black-and-white print.
 _TINTS = {
     "优秀 好": "C6EFCE",
@@ -69,7 +52,8 @@ _TINTS = {
 GRADE_FILL = {g: PatternFill("solid", fgColor=tint) for names, tint in _TINTS.items() for g in names.split()}
 RED = GRADE_FILL["不合格"]
 SEVERITY_FILL = {"error": RED, "warning": GRADE_FILL["合格"]}
-CHANGE = '"↑"0;"↓"0;"持平"'  # rank change: places gained or lost since the previous period
+# rank change: places gained or lost since the previous period
+CHANGE = {"zh": '"↑"0;"↓"0;"持平"', "en": '"↑"0;"↓"0;"same"'}
 
 # Starts a formula in Excel, LibreOffice or WPS (full-width forms: typed through a Chinese IME).
 _FORMULA_START = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
@@ -128,13 +112,14 @@ class _Sheet:
         self.decimals = decimals
         self.nf = number_format(decimals)
         self.lang = lang
+        self.t = tr(lang)
         self.need: dict[int, float] = {}
         self.caps: dict[int, int] = {}
         self.free_rows: set[int] = set()  # titles that run over empty cells: not measured, not wrapped
 
     def w(self, zh: str) -> str:
         """The tool's word in the output language."""
-        return EN.get(zh, zh) if self.lang == "en" else zh
+        return self.t.word(zh)
 
     def put(
         self,
@@ -242,7 +227,7 @@ def _veto_text(sh: _Sheet, u: UnitResult) -> str:
 
 
 def _ranking(sh: _Sheet, result: Result) -> None:
-    label = period_label(result.period) if sh.lang == "zh" else result.period or ""
+    label = sh.t.period(result.period)
     sh.title(1, f"{result.rubric_title} {label} {sh.w('考评结果排名')}")
     row = 3
     for g in result.groups:
@@ -257,7 +242,7 @@ def _ranking(sh: _Sheet, result: Result) -> None:
             # a number when comparable; 新 for a unit not ranked in the previous stored period
             change: int | str | None = None if u.previous_rank is None else u.previous_rank - u.rank
             if change is None and result.previous_period is not None:
-                change = "新"
+                change = sh.w("新")
             cells = [u.rank, u.unit, u.total, u.grade or "—", change, *(scores.get(s.id) for s in sections)]
             cells += [u.bonus, u.penalty, _veto_text(sh, u), _marks(sh, u)]
             fills = {
@@ -268,7 +253,12 @@ def _ranking(sh: _Sheet, result: Result) -> None:
             for col, v in enumerate(cells, start=1):
                 centre = xs.CENTER if col in (1, 4, 5) else None
                 sh.put(
-                    row, col, v, fill=fills.get(col), align=centre, number_format=CHANGE if col == 5 else None
+                    row,
+                    col,
+                    v,
+                    fill=fills.get(col),
+                    align=centre,
+                    number_format=CHANGE[sh.t.lang] if col == 5 else None,
                 )
             row += 1
         row += 1
@@ -382,7 +372,7 @@ def _about(sh: _Sheet, result: Result, manifest: dict[str, Any] | None) -> None:
     sh.header(1, ("项目", "内容"))
     pairs: list[tuple[str, Any]] = [
         ("考评细则", result.rubric_title), ("细则编号", result.rubric_id), ("版本", result.rubric_version),
-        ("细则SHA-256", result.rubric_sha256), ("考评期", result.period), ("期别", period_label(result.period)),
+        ("细则SHA-256", result.rubric_sha256), ("考评期", result.period), ("期别", sh.t.period(result.period)),
         ("小数位数", result.decimals), ("生成时间", created_at()), ("工具版本", f"safescore {__version__}"),
         ("参评单位", len(result.units)), ("未报送", "、".join(result.not_submitted) or "—"),
     ]  # fmt: skip
@@ -406,9 +396,13 @@ def _about(sh: _Sheet, result: Result, manifest: dict[str, Any] | None) -> None:
     sh.finish(freeze="A2", title_rows="1:1")
 
 
-def results_workbook(result: Result, *, manifest: dict[str, Any] | None = None, lang: str = "zh") -> Workbook:
-    """The whole ``results.xlsx`` as an openpyxl workbook (not yet saved)."""
-    names = SHEETS.get(lang, SHEETS["zh"])
+def results_workbook(
+    result: Result, *, manifest: dict[str, Any] | None = None, lang: str | None = "zh"
+) -> Workbook:
+    """The whole ``results.xlsx`` as an openpyxl workbook (not yet saved); ``lang`` None: the
+    current language."""
+    lang = resolve(lang)
+    names = SHEETS[lang]
     wb = Workbook()
     wb.remove(wb.active)
     builders = (_ranking, _matrix, _explained, _issues, _validation)
@@ -421,7 +415,7 @@ def results_workbook(result: Result, *, manifest: dict[str, Any] | None = None, 
 
 
 def write_results_xlsx(
-    result: Result, path: Path, *, manifest: dict[str, Any] | None = None, lang: str = "zh"
+    result: Result, path: Path, *, manifest: dict[str, Any] | None = None, lang: str | None = "zh"
 ) -> None:
     """Write ``results.xlsx`` atomically; byte-identical for equal results under SOURCE_DATE_EPOCH.
 

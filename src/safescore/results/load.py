@@ -17,6 +17,7 @@ from safescore.results.model import (
     GroupResult,
     InputUsed,
     ItemScore,
+    PeriodPoint,
     RecordRef,
     Result,
     SectionScore,
@@ -121,6 +122,16 @@ def _unit(d: dict[str, Any]) -> UnitResult:
         self_total=_od(d.get("self_total")),
         self_flag=bool(d.get("self_flag", False)),
         warning_details=tuple(_warning(w) for w in d.get("warning_details", [])),
+        history=tuple(
+            PeriodPoint(
+                str(p["period"]),
+                str(p.get("group", d["group"])),
+                _d(p["total"]),
+                int(p["rank"]),
+                p.get("grade"),
+            )
+            for p in d.get("history") or []
+        ),
     )
 
 

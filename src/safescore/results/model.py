@@ -200,6 +200,26 @@ class WarningHit:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class PeriodPoint:
+    """A unit in one earlier stored period of the same rubric: what a trend chart draws."""
+
+    period: str
+    group: str
+    total: Decimal
+    rank: int
+    grade: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "period": self.period,
+            "group": self.group,
+            "total": num(self.total),
+            "rank": self.rank,
+            "grade": self.grade,
+        }
+
+
 @dataclass(frozen=True)
 class UnitResult:
     """Everything about one unit in one period."""
@@ -222,6 +242,8 @@ class UnitResult:
     previous_rank: int | None = None
     self_total: Decimal | None = None
     self_flag: bool = False
+    # earlier stored periods of the rubric (same kind), oldest first, this period not included
+    history: tuple[PeriodPoint, ...] = ()
 
     @property
     def submitted(self) -> bool:
@@ -242,6 +264,7 @@ class UnitResult:
             "total_before_veto": num(self.total_before_veto),
             "rank": self.rank,
             "previous_rank": self.previous_rank,
+            "history": [p.to_dict() for p in self.history],
             "grade": self.grade,
             "bonus": num(self.bonus),
             "penalty": num(self.penalty),

@@ -1,4 +1,5 @@
-"""Rank change against the previous period of the same rubric (SPEC 3.5).
+"""Rank change against the previous period of the same rubric (SPEC 3.5), and each unit's history
+across the stored periods (its trend).
 
 Periods of one kind are ordered by an ordinal (``period_key``) so "the period
 before" crosses year boundaries: 2022Q1 follows 2021Q4, 2022-01 follows
@@ -8,11 +9,13 @@ before" crosses year boundaries: 2022Q1 follows 2021Q4, 2022-01 follows
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterable, Mapping
 
-from safescore.results.model import Result, UnitResult
+from safescore.results.model import PeriodPoint, Result, UnitResult
 from safescore.results.periods import period_kind
 
 PER_YEAR = {"month": 12, "quarter": 4, "half": 2, "year": 1}
+HISTORY_PERIODS = 12  # earlier periods a unit's history keeps (a trend of at most 13 points)
 
 
 def period_key(label: str) -> tuple[str, int] | None:
@@ -56,19 +59,67 @@ def previous_label(label: str) -> str | None:
 
 
 def with_previous(result: Result, previous: Result | None) -> Result:
-    """``result`` with every unit's ``previous_rank`` taken from ``previous``.
+    """``result`` with every unit's ``previous_rank`` taken from ``previous``, and its history.
 
     A unit is matched on name *and* group: a rank in another group is not
     comparable, so a unit that moved group counts as new (``previous_rank``
     None), as does every unit when there is no previous result.
+
+    History is carried forward: a unit's history becomes its history in ``previous``
+    (stored with it) plus its point in ``previous``, matched on name only (a unit that moved
+    group keeps its past). So every path that attaches the previous period gets a trend;
+    :func:`with_history` replaces it with the history database's own list when it is at hand.
     """
     ranks: dict[tuple[str, str], int] = {}
+    past: dict[str, tuple[PeriodPoint, ...]] = {}
     if previous is not None:
         ranks = {(u.unit, u.group): u.rank for u in previous.units}
-    units = tuple(dataclasses.replace(u, previous_rank=ranks.get((u.unit, u.group))) for u in result.units)
+        if previous.period:
+            past = {u.unit: (*u.history, point_of(u, previous.period)) for u in previous.units}
+    units = tuple(
+        dataclasses.replace(
+            u,
+            previous_rank=ranks.get((u.unit, u.group)),
+            history=_before(result.period, past.get(u.unit, ())),
+        )
+        for u in result.units
+    )
     return dataclasses.replace(
         result, units=units, previous_period=previous.period if previous is not None else None
     )
+
+
+def point_of(unit: UnitResult, period: str) -> PeriodPoint:
+    """The unit's total, rank and grade in ``period``, as a history point."""
+    return PeriodPoint(period, unit.group, unit.total, unit.rank, unit.grade)
+
+
+def _before(period: str | None, points: Iterable[PeriodPoint]) -> tuple[PeriodPoint, ...]:
+    """Points of periods of ``period``'s kind strictly before it, oldest first, the last
+    :data:`HISTORY_PERIODS` of them; one point per period."""
+    key = period_key(period) if period else None
+    if key is None:
+        return ()
+    by_ord: dict[int, PeriodPoint] = {}
+    for p in points:
+        k = period_key(p.period)
+        if k is not None and k[0] == key[0] and k[1] < key[1]:
+            by_ord[k[1]] = p
+    return tuple(by_ord[o] for o in sorted(by_ord)[-HISTORY_PERIODS:])
+
+
+def with_history(result: Result, history: Mapping[str, Iterable[PeriodPoint]] | None) -> Result:
+    """``result`` with each unit's history set from ``history`` (unit name → its points).
+
+    ``None`` (no history database at hand) leaves the result as it is; a unit missing from
+    ``history`` has none. Points are ordered and trimmed as in :func:`with_previous`.
+    """
+    if history is None:
+        return result
+    units = tuple(
+        dataclasses.replace(u, history=_before(result.period, history.get(u.unit, ()))) for u in result.units
+    )
+    return dataclasses.replace(result, units=units)
 
 
 def rank_change(unit: UnitResult, has_previous: bool = True) -> str:

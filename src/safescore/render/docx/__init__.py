@@ -20,7 +20,6 @@ in ``docs/word-templates.md``. Its body is replaced, unless a paragraph holds on
 
 from __future__ import annotations
 
-from safescore.render.docx.blocks import cn_number
 from safescore.render.docx.bulletin import build_bulletin_document, render_bulletin_docx
 from safescore.render.docx.fast import (
     LetterRenderer,
@@ -29,6 +28,7 @@ from safescore.render.docx.fast import (
     render_letters_docx,
 )
 from safescore.render.docx.letters import LETTER_HEADING, build_letter_document
+from safescore.render.i18n import cn_number
 
 __all__ = [
     "LETTER_HEADING",

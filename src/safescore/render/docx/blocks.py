@@ -29,6 +29,7 @@ from safescore.render.docx.styles import (
     S_CELL_C,
     S_CELL_H,
     S_DOCNO,
+    S_FIGURE,
     S_H1,
     S_H2,
     S_H3,
@@ -38,6 +39,7 @@ from safescore.render.docx.styles import (
     S_TO,
     put,
 )
+from safescore.render.i18n import Catalog
 
 # --- untrusted text ---------------------------------------------------------------------------
 
@@ -180,19 +182,7 @@ class Styles:
         self.sign, self.attach = s[S_SIGN.name], s[S_ATTACH.name]
         self.issuer, self.docno = s[S_ISSUER.name], s[S_DOCNO.name]
         self.cell, self.cell_c, self.cell_h = s[S_CELL.name], s[S_CELL_C.name], s[S_CELL_H.name]
-
-
-CN_DIGITS = "零一二三四五六七八九"
-
-
-def cn_number(n: int) -> str:
-    """1 → 一, 10 → 十, 27 → 二十七 (headings go past ten with many groups or units)."""
-    if n < 10:
-        return CN_DIGITS[n]
-    tens, ones = divmod(n, 10)
-    if n < 100:
-        return ("" if tens == 1 else CN_DIGITS[tens]) + "十" + (CN_DIGITS[ones] if ones else "")
-    return str(n)
+        self.figure = s[S_FIGURE.name]
 
 
 def nonzero(text: str) -> bool:
@@ -203,17 +193,17 @@ def nonzero(text: str) -> bool:
         return bool(text)
 
 
-def sentence(text: str) -> str:
-    """End a piece of data with 。 unless it already ends a sentence."""
+def sentence(text: str, stop: str = "。") -> str:
+    """End a piece of data with ``stop`` unless it already ends a sentence."""
     t = clean(text)
-    return t if not t or t[-1] in "。！？；.!?;" else t + "。"
+    return t if not t or t[-1] in "。！？；.!?;" else t + stop
 
 
-def deduction_notes(d: Deduction) -> list[str]:
+def deduction_notes(d: Deduction, t: Catalog) -> list[str]:
     """The reason cell: the reason, then each piece of evidence, then where the value was read."""
     notes = [clean(d.reason) or "—"]
-    notes += [f"依据：{e}" for e in (clean(x) for x in d.evidence) if e]
+    notes += [t("basis", text=e) for e in (clean(x) for x in d.evidence) if e]
     src = clean(d.source)
     if src:
-        notes.append(f"来源：{src}")
+        notes.append(t("from", text=src))
     return notes

@@ -15,11 +15,12 @@ from docx.oxml.ns import qn
 from docx.shared import Pt
 
 from safescore.render.bulletin import BulletinView, GroupView, LetterView
+from safescore.render.charts import group_bars
+from safescore.render.colors import grade_colors
 from safescore.render.docx.blocks import (
     Styles,
     add_row,
     clean,
-    cn_number,
     deduction_notes,
     indent_chars,
     para,
@@ -30,9 +31,11 @@ from safescore.render.docx.blocks import (
 )
 from safescore.render.docx.package import package, stamp, stamp_core
 from safescore.render.docx.page import gbt_page, open_base
+from safescore.render.docx.pictures import add_picture
 from safescore.render.docx.styles import BODY_PT, LINE_PITCH, S_ISSUER, TEXT_W_MM, TITLE_PT
 from safescore.render.docx.tags import Body
 from safescore.render.files import write_atomic
+from safescore.render.i18n import Catalog, tr
 
 TOP_REASONS = 5  # reasons written out with examples under the reasons table
 
@@ -70,29 +73,30 @@ def _signature(doc: DocumentObject, st: Styles, issuer: str, date: str) -> None:
             first = False
 
 
-def _ranking(doc: DocumentObject, st: Styles, g: GroupView) -> None:
-    t = table(doc, (14, 60, 22, 18, 16, 26), ("名次", "单位", "总分", "等次", "较上期", "备注"), st.cell_h)
+def _ranking(doc: DocumentObject, st: Styles, g: GroupView, t: Catalog) -> None:
+    heads = (t("place"), t("unit"), t("total"), t("grade"), t("change"), t("remarks"))
+    tb = table(doc, (14, 60, 22, 18, 16, 26), heads, st.cell_h)
     for r in g.rows:
-        marks = "；".join(r.marks)
         add_row(
-            t,
+            tb,
             (
                 ([str(r.rank)], st.cell_c),
                 ([r.unit], st.cell),
                 ([r.total], st.cell_c),
                 ([r.grade], st.cell_c),
                 ([r.change], st.cell_c),
-                ([marks], st.cell),
+                ([t.semi(r.marks)], st.cell),
             ),
         )
 
 
-def _score_table(doc: DocumentObject, st: Styles, g: GroupView) -> None:
+def _score_table(doc: DocumentObject, st: Styles, g: GroupView, t: Catalog) -> None:
     """Appendix 1: every section's score, on a landscape page (225 mm wide)."""
     n = len(g.section_titles)
     rest = 225 - 12 - 46 - 20 - 14
     widths = [12.0, 46.0] + [rest / n] * n + [20.0, 14.0] if n else [12.0, 46.0 + rest, 20.0, 14.0]
-    t = table(doc, widths, ("名次", "单位", *g.section_titles, "总分", "等次"), st.cell_h)
+    heads = (t("place"), t("unit"), *g.section_titles, t("total"), t("grade"))
+    tb = table(doc, widths, heads, st.cell_h)
     for r in g.rows:
         cells = [([str(r.rank)], st.cell_c), ([r.unit], st.cell)]
         cells += [([s], st.cell_c) for s in r.sections]
@@ -100,25 +104,125 @@ def _score_table(doc: DocumentObject, st: Styles, g: GroupView) -> None:
         # a unit without section scores (not submitted) still fills the row
         while len(cells) < len(widths):
             cells.insert(-2, (["—"], st.cell_c))
-        add_row(t, cells[: len(widths)])
+        add_row(tb, cells[: len(widths)])
 
 
-def _problem_list(doc: DocumentObject, st: Styles, letter: LetterView) -> None:
-    t = table(doc, (12, 38, 18, 88), ("序号", "考评项目", "扣分", "扣分原因及依据"), st.cell_h)
+def _problem_list(doc: DocumentObject, st: Styles, letter: LetterView, t: Catalog) -> None:
+    heads = (t("no"), t("assessed_item"), t("lost"), t("reason_evidence"))
+    tb = table(doc, (12, 38, 18, 88), heads, st.cell_h)
     for i, d in enumerate(letter.deductions, 1):
         add_row(
-            t,
+            tb,
             (
                 ([str(i)], st.cell_c),
                 ([d.title], st.cell),
                 ([d.lost], st.cell_c),
-                (deduction_notes(d), st.cell),
+                (deduction_notes(d, t), st.cell),
             ),
         )
 
 
-def build_bulletin_document(view: BulletinView, *, template: Path | None = None) -> DocumentObject:
-    """The whole 通报 as a python-docx document (not saved)."""
+def _praise(doc: DocumentObject, st: Styles, view: BulletinView, t: Catalog, n: int) -> None:
+    """二、 commended and called-out units."""
+    good = [(g.title, g.commended) for g in view.groups if g.commended]
+    bad = [g for g in view.groups if g.called_out]
+    para(doc, st.h1, f"{t.h1(n)}{t('b_praise_called')}")
+    k = iter(range(1, 100))
+    if good:
+        para(doc, st.h2, f"{t.h2(next(k))}{t('b_commended_doc')}")
+        text = t.semi(t("unit_says", unit=title, text=t.join(units)) for title, units in good)
+        para(doc, st.body, f"{text}{t.stop}")
+    if bad:
+        para(doc, st.h2, f"{t.h2(next(k))}{t('b_bottom_doc')}")
+        text = t.semi(
+            t("b_group_bottom_doc", group=g.title, n=g.bottom_n, units=t.join(g.called_out))
+            if g.bottom_n
+            else t("unit_says", unit=g.title, text=t.join(g.called_out))
+            for g in bad
+        )
+        para(doc, st.body, f"{text}{t.stop}")
+
+
+def _reasons(doc: DocumentObject, st: Styles, view: BulletinView, t: Catalog, n: int) -> None:
+    """三、 main deduction reasons by item: a table, then the costliest with examples."""
+    para(doc, st.h1, f"{t.h1(n)}{t('b_reasons')}")
+    para(doc, st.body, t("b_reasons_intro", n=len(view.reasons)))
+    heads = (t("no"), t("assessed_item"), t("units_lost"), t("points_lost"))
+    tb = table(doc, (14, 78, 30, 34), heads, st.cell_h)
+    for i, r in enumerate(view.reasons, 1):
+        add_row(
+            tb,
+            (
+                ([str(i)], st.cell_c),
+                ([r.title], st.cell),
+                ([str(r.units)], st.cell_c),
+                ([r.points_lost], st.cell_c),
+            ),
+        )
+    top = [r for r in view.reasons if r.examples][:TOP_REASONS]
+    if top:
+        para(doc, st.body, t("b_reasons_top"))
+        for i, r in enumerate(top, 1):
+            head = t("b_reason_head", title=r.title, units=r.units, lost=r.points_lost)
+            para(doc, st.h3, f"{t.h3(i)}{head}")
+            for ex in r.examples:
+                para(doc, st.body, sentence(ex, t.stop))
+
+
+def _appendices(doc: DocumentObject, st: Styles, view: BulletinView, t: Catalog, n_attach: int) -> None:
+    """附件1 (score tables) on landscape pages, 附件2 (problem lists) back on portrait."""
+    doc.add_section(WD_SECTION.NEW_PAGE)
+    gbt_page(doc.sections[-1], landscape=True)
+    para(doc, st.attach, t("b_attachment_n", n=1) if n_attach > 1 else t("b_attachment"))
+    para(doc, st.title, t("b_score_table_title", period=view.period))
+    for g in view.groups:
+        para(doc, st.to, t("b_group_scale", group=g.title, n=len(g.rows), scale=g.scale))
+        _score_table(doc, st, g, t)
+    if not view.letters:
+        return
+    doc.add_section(WD_SECTION.NEW_PAGE)
+    gbt_page(doc.sections[-1])
+    para(doc, st.attach, t("b_attachment_n", n=2))
+    para(doc, st.title, t("b_problem_lists_title", period=view.period))
+    order = {g.title: i for i, g in enumerate(view.groups)}
+    by_group: dict[str, list[LetterView]] = {}
+    for letter in sorted(view.letters, key=lambda x: (order.get(x.group, 99), x.rank, x.unit)):
+        by_group.setdefault(letter.group, []).append(letter)
+    for gi, (gtitle, letters) in enumerate(by_group.items(), 1):
+        para(doc, st.h2, f"{t.h2(gi)}{gtitle}")
+        for ui, letter in enumerate(letters, 1):
+            line = t("b_unit_line", unit=letter.unit, total=letter.total, rank=letter.rank)
+            para(doc, st.h3, f"{t.h3(ui)}{line}")
+            if letter.deductions:
+                _problem_list(doc, st, letter, t)
+            else:
+                para(doc, st.body, t("none_lost_s"))
+
+
+def _bars(doc: DocumentObject, st: Styles, g: GroupView, t: Catalog) -> None:
+    """The group's score bars under its ranking table, in the grades' colours (none without a
+    CJK font: :mod:`safescore.render.charts` says so once)."""
+    colors = grade_colors(r.grade for r in g.rows)
+    pngs = group_bars(
+        [r.unit for r in g.rows],
+        [r.total for r in g.rows],
+        g.scale,
+        [colors[r.grade] for r in g.rows],
+        t("b_bars_title", group=g.title, scale=g.scale),
+        tuple(colors.items()),
+    )
+    for png in pngs:
+        add_picture(doc, st.figure, png)
+
+
+def build_bulletin_document(
+    view: BulletinView, *, template: Path | None = None, charts: bool = True
+) -> DocumentObject:
+    """The whole 通报 as a python-docx document (not saved), in the view's language.
+
+    ``charts``: score bars per group under each ranking table (PNG, see
+    :mod:`safescore.render.charts`)."""
+    t = tr(view.lang)
     doc = open_base(template)
     st = Styles(doc)
     tags = {
@@ -139,111 +243,58 @@ def build_bulletin_document(view: BulletinView, *, template: Path | None = None)
     para(doc, st.body, view.overview)
 
     h1 = iter(range(1, 100))
-    # 一、 rankings per group
-    para(doc, st.h1, f"{cn_number(next(h1))}、考评排名情况")
+    # 一、 rankings per group, each with its score bars
+    para(doc, st.h1, f"{t.h1(next(h1))}{t('b_rankings')}")
     for i, g in enumerate(view.groups, 1):
-        para(doc, st.h2, f"（{cn_number(i)}）{g.title}")
-        intro = para(doc, st.body, f"{g.title}共{len(g.rows)}个单位参加考评（满分{g.scale}分），排名如下。")
+        para(doc, st.h2, f"{t.h2(i)}{g.title}")
+        intro = para(doc, st.body, t("b_group_intro", group=g.title, n=len(g.rows), scale=g.scale))
         intro.paragraph_format.keep_with_next = True
-        _ranking(doc, st, g)
+        _ranking(doc, st, g, t)
+        if charts:
+            _bars(doc, st, g, t)
     # 二、 commended and called-out units
-    good = [(g.title, g.commended) for g in view.groups if g.commended]
-    bad = [(g, g.called_out) for g in view.groups if g.called_out]
-    if good or bad:
-        para(doc, st.h1, f"{cn_number(next(h1))}、表扬和通报情况")
-        k = iter(range(1, 100))
-        if good:
-            para(doc, st.h2, f"（{cn_number(next(k))}）予以表扬的单位")
-            text = "；".join(f"{title}：{'、'.join(units)}" for title, units in good)
-            para(doc, st.body, f"{text}。")
-        if bad:
-            para(doc, st.h2, f"（{cn_number(next(k))}）排名靠后的单位")
-            text = "；".join(
-                f"{g.title}{'后' + str(g.bottom_n) + '名' if g.bottom_n else ''}：{'、'.join(units)}"
-                for g, units in bad
-            )
-            para(doc, st.body, f"{text}。")
+    if any(g.commended or g.called_out for g in view.groups):
+        _praise(doc, st, view, t, next(h1))
     # 三、 main deduction reasons by item
     if view.reasons:
-        para(doc, st.h1, f"{cn_number(next(h1))}、主要扣分问题")
-        para(doc, st.body, f"本期考评共有{len(view.reasons)}个考评项目出现扣分，按合计扣分从多到少排列如下。")
-        t = table(doc, (14, 78, 30, 34), ("序号", "考评项目", "扣分单位数", "合计扣分"), st.cell_h)
-        for i, r in enumerate(view.reasons, 1):
-            add_row(
-                t,
-                (
-                    ([str(i)], st.cell_c),
-                    ([r.title], st.cell),
-                    ([str(r.units)], st.cell_c),
-                    ([r.points_lost], st.cell_c),
-                ),
-            )
-        top = [r for r in view.reasons if r.examples][:TOP_REASONS]
-        if top:
-            para(doc, st.body, "失分较多的问题主要有：")
-            for i, r in enumerate(top, 1):
-                para(doc, st.h3, f"{i}．{r.title}（{r.units}个单位扣分，合计扣{r.points_lost}分）")
-                for ex in r.examples:
-                    para(doc, st.body, sentence(ex))
+        _reasons(doc, st, view, t, next(h1))
     # 四、 vetoes, warnings, returns not submitted
     if view.vetoes or view.warnings or view.not_submitted:
-        para(doc, st.h1, f"{cn_number(next(h1))}、一票否决、预警及未报送情况")
+        para(doc, st.h1, f"{t.h1(next(h1))}{t('b_vetoes_warnings_doc')}")
         if view.vetoes:
-            text = "；".join(f"{u}（{t}）" for u, t in view.vetoes)
-            para(doc, st.body, f"实行一票否决的单位：{text}。")
+            text = t.semi(t("b_unit_paren", unit=u, text=v) for u, v in view.vetoes)
+            para(doc, st.body, t("b_vetoed_units", text=text))
         if view.warnings:
-            text = "；".join(f"{u}（{w}）" for u, w in view.warnings)
-            para(doc, st.body, f"予以预警的单位：{text}。")
+            text = t.semi(t("b_unit_paren", unit=u, text=w) for u, w in view.warnings)
+            para(doc, st.body, t("b_warned_units", text=text))
         if view.not_submitted:
-            para(doc, st.body, f"未按时报送考评材料的单位：{'、'.join(view.not_submitted)}。")
+            para(doc, st.body, t("b_late_units", units=t.join(view.not_submitted)))
     # 五、 next steps
     if view.next_steps:
-        para(doc, st.h1, f"{cn_number(next(h1))}、下一步工作要求")
+        para(doc, st.h1, f"{t.h1(next(h1))}{t('b_next_steps')}")
         for i, s in enumerate(view.next_steps, 1):
-            para(doc, st.body, f"{i}．{clean(s)}")
+            para(doc, st.body, f"{t.h3(i)}{clean(s)}")
 
     # 附件说明, 署名, 成文日期
-    attachments = ["各单位考评得分明细表"] + (["各单位扣分问题清单"] if view.letters else [])
+    attachments = [t("b_score_table")] + ([t("b_problem_lists")] if view.letters else [])
     for i, name in enumerate(attachments, 1):
-        label = "附件：" if i == 1 else ""
-        p = para(doc, st.body, f"{label}{i}．{name}" if len(attachments) > 1 else f"附件：{name}")
+        label = t("b_attachments") if i == 1 else ""
+        text = f"{label}{t.h3(i)}{name}" if len(attachments) > 1 else f"{t('b_attachments')}{name}"
+        p = para(doc, st.body, text)
         if i == 1:
             p.paragraph_format.space_before = LINE_PITCH
         else:
             indent_chars(p, 5)  # under the "1．" of the first line
     _signature(doc, st, view.issuer, view.date)
-
-    # 附件1 on landscape pages, 附件2 back on portrait
-    doc.add_section(WD_SECTION.NEW_PAGE)
-    gbt_page(doc.sections[-1], landscape=True)
-    para(doc, st.attach, "附件1" if len(attachments) > 1 else "附件")
-    para(doc, st.title, f"{view.period}各单位考评得分明细表")
-    for g in view.groups:
-        para(doc, st.to, f"{g.title}（{len(g.rows)}个单位，满分{g.scale}分）")
-        _score_table(doc, st, g)
-    if view.letters:
-        doc.add_section(WD_SECTION.NEW_PAGE)
-        gbt_page(doc.sections[-1])
-        para(doc, st.attach, "附件2")
-        para(doc, st.title, f"{view.period}各单位扣分问题清单")
-        order = {g.title: i for i, g in enumerate(view.groups)}
-        by_group: dict[str, list[LetterView]] = {}
-        for letter in sorted(view.letters, key=lambda x: (order.get(x.group, 99), x.rank, x.unit)):
-            by_group.setdefault(letter.group, []).append(letter)
-        for gi, (gtitle, letters) in enumerate(by_group.items(), 1):
-            para(doc, st.h2, f"（{cn_number(gi)}）{gtitle}")
-            for ui, letter in enumerate(letters, 1):
-                para(doc, st.h3, f"{ui}．{letter.unit}（得分{letter.total}，第{letter.rank}名）")
-                if letter.deductions:
-                    _problem_list(doc, st, letter)
-                else:
-                    para(doc, st.body, "本期无扣分项。")
+    _appendices(doc, st, view, t, len(attachments))
     out.finish()
     stamp_core(doc, stamp(), title=view.title, author=view.issuer)
     return doc
 
 
-def render_bulletin_docx(view: BulletinView, path: Path, *, template: Path | None = None) -> None:
+def render_bulletin_docx(
+    view: BulletinView, path: Path, *, template: Path | None = None, charts: bool = True
+) -> None:
     """Write the 通报 to ``path`` atomically; byte-identical for equal views under SOURCE_DATE_EPOCH."""
-    doc = build_bulletin_document(view, template=template)
+    doc = build_bulletin_document(view, template=template, charts=charts)
     write_atomic(Path(path), package(doc, stamp()))

@@ -44,6 +44,9 @@ def doc_parts(doc: DocumentObject) -> list[tuple[str, bytes]]:
         return [(i.filename, z.read(i)) for i in z.infolist()]
 
 
+STORED_SUFFIXES = (".png", ".jpeg", ".jpg")
+
+
 @dataclass(frozen=True)
 class Entry:
     """A zip member, compressed once: constant parts are reused for every letter."""
@@ -51,12 +54,20 @@ class Entry:
     name: bytes
     crc: int
     size: int
-    data: bytes  # raw deflate stream
+    data: bytes  # raw deflate stream, or the bytes themselves when stored
+    method: int = 8  # 8 deflated, 0 stored
 
     @classmethod
     def of(cls, name: str, raw: bytes) -> Entry:
+        if name.endswith(STORED_SUFFIXES):
+            return cls.stored(name, raw)
         c = zlib.compressobj(6, zlib.DEFLATED, -15)
         return cls(name.encode("utf-8"), zlib.crc32(raw), len(raw), c.compress(raw) + c.flush())
+
+    @classmethod
+    def stored(cls, name: str, raw: bytes) -> Entry:
+        """A member kept as it is: pictures are compressed already, deflating them again only costs."""
+        return cls(name.encode("utf-8"), zlib.crc32(raw), len(raw), raw, 0)
 
 
 _LOCAL = struct.Struct("<IHHHHHIIIHH")
@@ -82,7 +93,7 @@ def zip_bytes(entries: Iterable[Entry], when: dt.datetime) -> bytes:
         if len(e.data) >= 0xFFFFFFFF or e.size >= 0xFFFFFFFF:
             raise ValueError("document part too large for a zip without ZIP64")
         head = _LOCAL.pack(
-            0x04034B50, 20, flags, 8, dos_time, dos_date, e.crc, len(e.data), e.size, len(e.name), 0
+            0x04034B50, 20, flags, e.method, dos_time, dos_date, e.crc, len(e.data), e.size, len(e.name), 0
         )
         central.append(
             _CENTRAL.pack(
@@ -90,7 +101,7 @@ def zip_bytes(entries: Iterable[Entry], when: dt.datetime) -> bytes:
                 (3 << 8) | 20,
                 20,
                 flags,
-                8,
+                e.method,
                 dos_time,
                 dos_date,
                 e.crc,

@@ -101,10 +101,12 @@ S_CELL = StyleSpec("公文表格", "GwTable", FANGSONG, LATIN, TABLE_PT, L)
 S_CELL_C = StyleSpec("公文表格居中", "GwTableCenter", FANGSONG, LATIN, TABLE_PT, C)
 S_CELL_H = StyleSpec("公文表头", "GwTableHead", HEITI, LATIN, TABLE_PT, C)
 S_PAGE = StyleSpec("公文页码", "GwPageNumber", SONGTI, SONGTI, PAGE_NUM_PT)
+# charts: single spacing off the line grid (an exact line height would crop the picture)
+S_FIGURE = StyleSpec("公文图表", "GwFigure", FANGSONG, LATIN, TABLE_PT, C, keep_next=True)
 
 # fmt: off
 ALL_STYLES = (S_TITLE, S_BODY, S_TO, S_H1, S_H2, S_H3, S_SIGN, S_ATTACH, S_ISSUER, S_DOCNO,
-              S_CELL, S_CELL_C, S_CELL_H, S_PAGE)
+              S_CELL, S_CELL_C, S_CELL_H, S_PAGE, S_FIGURE)
 # fmt: on
 
 
