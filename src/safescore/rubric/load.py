@@ -1,14 +1,22 @@
 """YAML rubric → :class:`Rubric`, every error with file, line and column.
 
 ruamel.yaml's round-trip loader keeps line/column for every key and item
-without constructing arbitrary Python objects; pydantic validates, and each
-validation error's ``loc`` is walked back through the YAML tree to its line.
+without constructing arbitrary Python objects (``!!python/...`` tags stay inert
+tagged values); pydantic validates, and each validation error's ``loc`` is
+walked back through the YAML tree to its line.
+
+A rubric may come from anywhere, so nothing in it can make loading crash or
+hang: the file size is capped, nesting is checked before the parser (whose
+recursion is quadratic in depth) sees it, alias fan-out is capped while the tree
+is converted (YAML billion laughs), and numbers too long for Python's int
+conversion are refused with their line.
 """
 
 from __future__ import annotations
 
 import difflib
 import hashlib
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,6 +31,14 @@ from safescore.rubric import model as m
 
 MAX_RUBRIC_BYTES = 2_000_000
 MAX_NODES = 200_000  # guards against alias bombs expanding into huge trees
+MAX_DEPTH = 64  # nesting of flow brackets or block indicators; real rubrics use under 10
+MAX_DIGITS = 4000  # below Python's int-from-text limit (4300 digits)
+_LONG_NUMBER = re.compile(rf"[0-9]{{{MAX_DIGITS},}}")
+# pydantic's names for union members and wrapped validators in an error's loc (not YAML keys)
+_PYDANTIC_TAG = re.compile(
+    r"^(function-(before|after|wrap|plain)\[|(dict|list|tuple|set|frozenset|literal|nullable|union|"
+    r"tagged-union|is-instance|json-or-python|lax-or-strict|chain|constrained-\w+)\[)"
+)
 
 
 class Positions:
@@ -148,7 +164,7 @@ _TYPE_TEXT = {
 def _message(err: dict[str, Any]) -> tuple[str, str, str | None]:
     """(code, Chinese message, expected) for one pydantic error."""
     typ = err["type"]
-    loc = err["loc"]
+    loc = _clean_loc(err["loc"])
     key = next((k for k in reversed(loc) if isinstance(k, str)), "")
     dotted = ".".join(str(k) for k in loc)
     if typ == "extra_forbidden":
@@ -183,17 +199,76 @@ def _message(err: dict[str, Any]) -> tuple[str, str, str | None]:
     text = _TYPE_TEXT.get(typ)
     if text:
         return "rubric-bad-value", f"{key}：{text}（得到 {err.get('input')!r}）", text
-    return "rubric-invalid", f"{dotted}：{err.get('msg')}", None
+    msg = str(err.get("msg", "")).removeprefix("Value error, ")
+    return "rubric-invalid", f"{dotted}：{msg}" if dotted else msg, None
+
+
+def _clean_loc(loc: Sequence[Any]) -> tuple[Any, ...]:
+    """``loc`` without pydantic's union-member names, so it reads as the YAML path."""
+    return tuple(k for k in loc if not (isinstance(k, str) and _PYDANTIC_TAG.match(k)))
 
 
 def _dedupe_union_errors(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    # a value that fits none of a union's members yields one error per member;
-    # keep the most specific (deepest) ones so the user sees one clear message
+    # a value that fits none of a union's members yields one error per member:
+    # keep one per YAML position, preferring a validator's own message ("数值 inf
+    # 超出范围") to a member's type error ("应为映射")
     by_loc: dict[tuple[Any, ...], dict[str, Any]] = {}
     for e in errors:
-        loc = tuple(e["loc"])
-        by_loc.setdefault(loc, e)
+        loc = _clean_loc(e["loc"])
+        kept = by_loc.get(loc)
+        if kept is None or (e["type"] == "value_error" and kept["type"] != "value_error"):
+            by_loc[loc] = e
     return list(by_loc.values())
+
+
+def _too_deep(text: str) -> int | None:
+    """Line (1-based) where nesting first goes beyond MAX_DEPTH, or None.
+
+    Counts flow brackets (outside quotes and comments; at the top level only
+    where a flow collection can start), leading indentation (a generous bound)
+    and leading ``- ``/``? `` indicators, so a few kilobytes of ``[[[[`` or
+    ``- - - -`` never reach the recursive parser.
+    """
+    depth = 0
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        stripped = line.lstrip(" ")
+        indent = len(line) - len(stripped)
+        lead = _INDICATORS.match(stripped)
+        if depth == 0 and (
+            indent > 2 * MAX_DEPTH or len(lead.group(0).split()) > MAX_DEPTH if lead else False
+        ):
+            return lineno
+        quote, prev, i = "", " ", 0
+        while i < len(line):
+            ch = line[i]
+            if quote:
+                if ch == "\\" and quote == '"':
+                    i += 1
+                elif ch == quote:
+                    quote = ""
+            elif ch in "\"'" and prev in " \t[{,:-?":
+                quote = ch
+            elif ch == "#" and prev in " \t":
+                break
+            elif ch in "[{" and (depth > 0 or (prev in " \t:-?,[{" and _starts_value(line, i))):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return lineno
+            elif ch in "]}" and depth > 0:
+                depth -= 1
+            if ch not in " \t":
+                prev = ch
+            i += 1
+    return None
+
+
+_INDICATORS = re.compile(r"(?:[-?:](?: +|$))+")
+
+
+def _starts_value(line: str, i: int) -> bool:
+    # At the top level a bracket opens a flow collection only as the first thing of a value.
+    before = line[:i].rstrip(" \t")
+    return not before or before[-1] in ":-?,[{"
 
 
 def read_yaml(path: Path, report: Report) -> tuple[Any, Positions] | None:
@@ -220,6 +295,32 @@ def read_yaml(path: Path, report: Report) -> tuple[Any, Positions] | None:
             )
         )
         return None
+    deep = _too_deep(text)
+    if deep is not None:
+        report.add(
+            Problem(
+                "rubric-too-deep",
+                f"规则文件嵌套超过 {MAX_DEPTH} 层，拒绝解析",
+                category="rubric",
+                file=fname,
+                line=deep,
+                expected=f"嵌套不超过 {MAX_DEPTH} 层",
+            )
+        )
+        return None
+    long_number = _LONG_NUMBER.search(text)
+    if long_number:
+        report.add(
+            Problem(
+                "rubric-bad-value",
+                f"数字过长（{len(long_number.group(0))} 位）",
+                category="rubric",
+                file=fname,
+                line=text.count("\n", 0, long_number.start()) + 1,
+                expected=f"不超过 {MAX_DIGITS} 位的数字",
+            )
+        )
+        return None
     yaml = YAML(typ="rt")
     yaml.allow_duplicate_keys = False
     try:
@@ -239,6 +340,11 @@ def read_yaml(path: Path, report: Report) -> tuple[Any, Positions] | None:
         return None
     except YAMLError as exc:
         report.add(Problem("rubric-yaml-syntax", f"YAML 语法错误：{exc}", category="rubric", file=fname))
+        return None
+    except (RecursionError, ValueError, OverflowError, TypeError) as exc:
+        # the checks above keep these out; a backstop so no YAML ever crashes the loader
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        report.add(Problem("rubric-yaml-syntax", f"YAML 无法解析：{detail}", category="rubric", file=fname))
         return None
     if not isinstance(data, dict):
         report.add(
@@ -267,6 +373,11 @@ def parse_rubric(path: Path, report: Report) -> tuple[m.Rubric, Positions] | Non
     except RubricError as exc:
         for p in exc.problems:
             report.add(Problem(p.code, p.message, category="rubric", file=fname))
+        return None
+    except RecursionError:  # a self-referencing alias (&a [*a])
+        report.add(
+            Problem("rubric-too-deep", "规则文件含有自引用的别名，无法展开", category="rubric", file=fname)
+        )
         return None
     try:
         rubric = m.Rubric.model_validate(plain)
