@@ -26,7 +26,15 @@ from safescore.inputs.clean import (
 from safescore.inputs.header import HEADER_SCAN_ROWS, Header, data_start, find_header
 from safescore.inputs.match import UnitMatcher
 from safescore.inputs.model import CellRef, FieldValue, UnitReturn
-from safescore.inputs.table import check_cross_field, field_matcher, per_rubric, read_cell
+from safescore.inputs.table import (
+    CleanMemo,
+    check_cross_field,
+    clean_memo,
+    field_matcher,
+    memo_clean,
+    per_rubric,
+    read_cell,
+)
 from safescore.inputs.workbook import SheetGrid, WorkbookData, cell_name
 from safescore.problems import Problem, Report, Severity
 from safescore.results.periods import normalize_period, period_kind
@@ -396,9 +404,10 @@ def _read_fields(sheet: SheetGrid, header: Header, rubric: Rubric, ret: UnitRetu
         fid = fid or (fmatch(normalize_label(name)) if name else None)
         return (fid, rubric.fields[fid].label) if fid else None
 
+    memo = clean_memo(rubric)
     for r, c, fid in _keyed_rows(sheet, header, resolve, "field", ret.unit, out):
         fd = rubric.fields[fid]
-        ret.values[fid] = read_cell(sheet, r, c, fid, fd, ret.unit, out.fname, out.report)
+        ret.values[fid] = read_cell(sheet, r, c, fid, fd, ret.unit, out.fname, out.report, memo)
 
 
 def _self_sheet(wb: WorkbookData, form: SheetGrid) -> tuple[SheetGrid, Header] | None:
@@ -429,18 +438,21 @@ def _read_self_scores(
         return
     sheet, header = found
     keys: dict[str, Item] = _per_rubric(rubric, "items:" + unit.group, lambda: _item_keys(rubric, unit.group))
+    memo = clean_memo(rubric)
 
     def resolve(code: str, name: str) -> tuple[str, str] | None:
         it = keys.get(normalize_name(code).casefold()) or keys.get(normalize_name(name).casefold())
         return (it.id, it.title) if it else None
 
     for r, c, iid in _keyed_rows(sheet, header, resolve, "item", unit.name, out):
-        fv = _self_value(sheet, r, c, keys[normalize_name(iid).casefold()], unit, out)
+        fv = _self_value(sheet, r, c, keys[normalize_name(iid).casefold()], unit, out, memo)
         if fv is not None:
             ret.self_scores[iid] = fv
 
 
-def _self_value(sheet: SheetGrid, r: int, c: int, item: Item, unit: Unit, out: _Out) -> FieldValue | None:
+def _self_value(
+    sheet: SheetGrid, r: int, c: int, item: Item, unit: Unit, out: _Out, memo: CleanMemo
+) -> FieldValue | None:
     raw, pos = sheet.value(r, c), CellRef(out.fname, sheet.name, cell_name(r, c))
 
     def bad(code: str, message: str, expected: str) -> FieldValue:
@@ -453,7 +465,7 @@ def _self_value(sheet: SheetGrid, r: int, c: int, item: Item, unit: Unit, out: _
         msg = f"{what}是公式但没有计算结果，请在 Excel 中打开并保存后重新报送"
         return bad("formula-no-cache", msg, "已计算的数值（在 Excel/WPS 中保存一次）")
     try:
-        value = parse_number(raw)
+        value = memo_clean(memo, "", raw, parse_number)  # "" is no field id
     except CleanError as exc:
         return bad(exc.code, f"{what}“{_text(raw)}”不是数字", exc.expected)
     if value is None:

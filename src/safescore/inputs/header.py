@@ -58,12 +58,23 @@ def find_header(sheet: SheetGrid, match: Callable[[str], str | None], min_matche
     best: Header | None = None
     best_score = 0
     n_rows = min(sheet.n_rows, HEADER_SCAN_ROWS)
+    n_cols = sheet.n_cols
+    # The scanned rows' values, merges followed, each looked up once (header_text, inlined).
+    top = [[sheet.merged_value(r, c) for c in range(n_cols)] for r in range(n_rows)]
     for r in range(n_rows):
         columns: dict[int, str] = {}
         texts: dict[int, str] = {}
         unit_col = None
-        for c in range(sheet.n_cols):
-            text = header_text(sheet, r, c, top=max(0, r - 3))
+        floor = max(0, r - 3)
+        for c in range(n_cols):
+            v = top[r][c]
+            rr = r
+            while (v is None or str(v).strip() == "") and rr > floor:
+                rr -= 1
+                v = top[rr][c]
+            if v is None:
+                continue
+            text = v if isinstance(v, str) else str(v)
             if not text:
                 continue
             key = normalize_label(text)

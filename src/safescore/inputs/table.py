@@ -71,6 +71,7 @@ def read_table_sheet(
     """Read every unit row of one sheet into :class:`UnitReturn` objects."""
     fname = str(path)
     out: list[UnitReturn] = []
+    memo = clean_memo(rubric)
     assert header.unit_col is not None
     seen: dict[str, str] = {}
     for r in range(data_start(sheet, header), sheet.n_rows):
@@ -149,16 +150,61 @@ def read_table_sheet(
             )
         ret = UnitReturn(unit, pos=CellRef(fname, sheet.name, unit_cell))
         for c, fid in header.columns.items():
-            ret.values[fid] = read_cell(sheet, r, c, fid, rubric.fields[fid], unit, fname, report)
+            ret.values[fid] = read_cell(sheet, r, c, fid, rubric.fields[fid], unit, fname, report, memo)
         check_cross_field(ret, rubric, report)
         out.append(ret)
     return out
 
 
+# Raw values whose cleaning depends only on their type and value (never on identity
+# or time zone); the same few hundred of them fill most returns.
+_MEMO_TYPES = frozenset({str, int, float, bool})
+_MEMO_MAX = 1 << 15
+
+CleanMemo = dict[tuple[str, type, object], tuple[object, str | None, str]]
+
+
+def clean_memo(rubric: Rubric) -> CleanMemo:
+    """A cache of :func:`clean_value` results for ``rubric``'s fields (one per process)."""
+    return per_rubric(rubric, "clean_memo", dict)  # type: ignore[no-any-return]
+
+
+def memo_clean(memo: CleanMemo | None, key: str, raw: object, clean: Callable[[object], object]) -> object:
+    """``clean(raw)`` remembered in ``memo`` under (``key``, type, value); a
+    :class:`CleanError` is remembered too and raised afresh each time."""
+    if memo is None or raw.__class__ not in _MEMO_TYPES:
+        return clean(raw)
+    k = (key, raw.__class__, raw)
+    hit = memo.get(k)
+    if hit is None:
+        try:
+            hit = (clean(raw), None, "")
+        except CleanError as exc:
+            hit = (None, exc.code, exc.expected)
+        if len(memo) >= _MEMO_MAX:
+            memo.clear()
+        memo[k] = hit
+    if hit[1] is not None:
+        raise CleanError(hit[1], hit[2])
+    return hit[0]
+
+
 def read_cell(
-    sheet: SheetGrid, r: int, c: int, fid: str, fd: FieldDef, unit: str, fname: str, report: Report
+    sheet: SheetGrid,
+    r: int,
+    c: int,
+    fid: str,
+    fd: FieldDef,
+    unit: str,
+    fname: str,
+    report: Report,
+    memo: CleanMemo | None = None,
 ) -> FieldValue:
-    """Clean one cell; a bad value becomes an invalid FieldValue plus an error problem."""
+    """Clean one cell; a bad value becomes an invalid FieldValue plus an error problem.
+
+    ``memo`` (from :func:`clean_memo`, for the rubric ``fd`` belongs to) saves cleaning
+    a value already seen for this field.
+    """
     pos = CellRef(fname, sheet.name, cell_name(r, c))
     raw = sheet.merged_value(r, c)
     if (r, c) in sheet.uncached_formulas:
@@ -177,7 +223,7 @@ def read_cell(
         )
         return FieldValue(None, raw, pos, invalid="formula-no-cache")
     try:
-        cleaned = clean_value(raw, fd)
+        value = memo_clean(memo, fid, raw, lambda v: clean_value(v, fd).value)
     except CleanError as exc:
         report.add(
             Problem(
@@ -193,7 +239,7 @@ def read_cell(
             )
         )
         return FieldValue(None, raw, pos, invalid=exc.code)
-    return FieldValue(cleaned.value, raw, pos)
+    return FieldValue(value, raw, pos)  # type: ignore[arg-type]
 
 
 def check_cross_field(ret: UnitReturn, rubric: Rubric, report: Report) -> None:

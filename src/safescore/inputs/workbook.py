@@ -14,6 +14,7 @@ import os
 import zipfile
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -135,6 +136,7 @@ class WorkbookData:
         return next((s for s in self.sheets if s.name == name), None)
 
 
+@lru_cache(maxsize=1 << 16)
 def cell_name(r: int, c: int) -> str:
     """Absolute zero-based (row, col) -> 'A1' style; (0, 26) -> 'AA1'."""
     letters = ""
