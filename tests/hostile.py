@@ -8,9 +8,11 @@ holding a BIFF8 stream), so no writer package beyond openpyxl is needed.
 
 from __future__ import annotations
 
+import re
 import struct
 import zipfile
-from collections.abc import Iterable, Sequence
+import zlib
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +150,205 @@ def make_zip_bomb_xlsx(folder: Path, name: str = "bomb.xlsx", megabytes: int = 3
                 fh.write(chunk)
             fh.write(b"</sheetData></worksheet>")
     return path
+
+
+# ---------------------------------------------------------------- XML attacks in any part
+
+SHEET_XML = "xl/worksheets/sheet1.xml"
+SHARED_STRINGS = "xl/sharedStrings.xml"
+_MAIN_NS = b"http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+# What goes before a part's root element. Every one of them needs a DOCTYPE, so
+# every one must be refused (xml-unsafe), never expanded or fetched.
+XML_ATTACKS: dict[str, bytes] = {
+    # billion laughs: 10^9 "lol" from a few hundred bytes
+    "billion-laughs": b'<!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+    + b"".join(b'<!ENTITY lol%d "%s">' % (i, b"&lol%d;" % (i - 1) * 10) for i in range(1, 10))
+    + b"]>",
+    # quadratic blowup: one 100 KB entity referenced many times
+    "quadratic": b'<!DOCTYPE q [<!ENTITY lol9 "' + b"x" * 100_000 + b'">]>',
+    # external entity: a local file, and a URL
+    "xxe-file": b'<!DOCTYPE x [<!ENTITY lol9 SYSTEM "file:///etc/passwd">]>',
+    "xxe-url": b'<!DOCTYPE x [<!ENTITY lol9 SYSTEM "http://127.0.0.1:9/x">]>',
+    # parameter entity pulling an external DTD
+    "xxe-parameter": b'<!DOCTYPE x [<!ENTITY % dtd SYSTEM "http://127.0.0.1:9/evil.dtd"> %dtd;]>',
+    # an external DTD subset by itself
+    "external-dtd": b'<!DOCTYPE x SYSTEM "http://127.0.0.1:9/evil.dtd">',
+}
+
+
+def _rewrite(path: Path, edit: dict[str, Any], extra: dict[str, bytes] | None = None) -> Path:
+    """Rewrite the zip at ``path``: each member named in ``edit`` goes through its function."""
+    with zipfile.ZipFile(path) as src:
+        items = [(i.filename, src.read(i)) for i in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for member, data in items:
+            out.writestr(member, edit[member](data) if member in edit else data)
+        for member, data in (extra or {}).items():
+            out.writestr(member, data)
+    return path
+
+
+def make_shared_strings_xlsx(folder: Path, rows: Sequence[Sequence[Any]], name: str = "sst.xlsx") -> Path:
+    """Like make_simple_xlsx, but text cells are shared strings (as Excel writes them)."""
+    path = make_simple_xlsx(folder, rows, name=name)
+    strings: list[bytes] = []
+
+    def shared(m: re.Match[bytes]) -> bytes:
+        strings.append(m.group(2))
+        return b'<c r="%s" t="s"><v>%d</v></c>' % (m.group(1), len(strings) - 1)
+
+    with zipfile.ZipFile(path) as src:
+        sheet = re.sub(
+            rb'<c r="([A-Z]+[0-9]+)" t="inlineStr"><is><t[^>]*>([^<]*)</t></is></c>',
+            shared,
+            src.read(SHEET_XML),
+        )
+    body = b"".join(b"<si><t>%s</t></si>" % t for t in strings)
+    sst = b'<?xml version="1.0" encoding="UTF-8"?>\n<sst xmlns="%s" count="%d" uniqueCount="%d">%s</sst>' % (
+        _MAIN_NS,
+        len(strings),
+        len(strings),
+        body,
+    )
+    rel = (
+        b'<Relationship Id="rIdSst" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+        b'relationships/sharedStrings" Target="sharedStrings.xml"/></Relationships>'
+    )
+    override = (
+        b'<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+        b'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>'
+    )
+    return _rewrite(
+        path,
+        {
+            SHEET_XML: lambda _d: sheet,
+            "xl/_rels/workbook.xml.rels": lambda d: d.replace(b"</Relationships>", rel),
+            "[Content_Types].xml": lambda d: d.replace(b"</Types>", override),
+        },
+        {SHARED_STRINGS: sst},
+    )
+
+
+def make_xml_attack_xlsx(
+    folder: Path, part: str = SHEET_XML, attack: str = "billion-laughs", name: str | None = None
+) -> Path:
+    """A valid workbook whose ``part`` carries ``attack`` (an XML_ATTACKS key) in its prolog.
+
+    Where the part holds text (<t>), the entity is also referenced, as a real
+    attack would; ``attack="utf16-..."`` re-encodes the part as UTF-16.
+    """
+    utf16 = attack.startswith("utf16-")
+    doctype = XML_ATTACKS[attack.removeprefix("utf16-")]
+    name = name or f"{attack}-{part.replace('/', '_')}.xlsx"
+    rows = [["单位名称", "会议次数"], ["乙局", 1]]
+    path = (make_shared_strings_xlsx if part == SHARED_STRINGS else make_simple_xlsx)(folder, rows, name=name)
+
+    def attack_part(data: bytes) -> bytes:
+        body = re.sub(rb"^\s*<\?xml[^>]*\?>\s*", b"", data)
+        body = body.replace(b"<t>\xe4\xb9\x99\xe5\xb1\x80</t>", b"<t>&lol9;</t>", 1)  # 乙局
+        if utf16:
+            text = '<?xml version="1.0" encoding="UTF-16"?>' + (doctype + body).decode("utf-8")
+            return text.encode("utf-16")
+        return b'<?xml version="1.0" encoding="UTF-8"?>' + doctype + body
+
+    return _rewrite(path, {part: attack_part})
+
+
+# ---------------------------------------------------------------- huge sheets, cheaply
+
+
+def _write_sheet(folder: Path, name: str, chunks: Iterable[bytes], tail: bytes = b"", level: int = 1) -> Path:
+    """A valid workbook whose sheet1.xml is streamed from ``chunks`` (the <sheetData> content)."""
+    path = make_simple_xlsx(folder, [["a"]], name=name)
+    with zipfile.ZipFile(path) as src:
+        items = [(i.filename, src.read(i)) for i in src.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=level) as out:
+        for member, data in items:
+            if member != SHEET_XML:
+                out.writestr(member, data)
+        with out.open(SHEET_XML, "w") as fh:
+            fh.write(b'<worksheet xmlns="%s"><sheetData>' % _MAIN_NS)
+            for chunk in chunks:
+                fh.write(chunk)
+            fh.write(b"</sheetData>" + tail + b"</worksheet>")
+    return path
+
+
+def _batched(items: Iterable[bytes], size: int = 65536) -> Iterator[bytes]:
+    buf: list[bytes] = []
+    for item in items:
+        buf.append(item)
+        if len(buf) == size:
+            yield b"".join(buf)
+            buf.clear()
+    if buf:
+        yield b"".join(buf)
+
+
+def make_many_rows_xlsx(folder: Path, n_rows: int = 1048576, name: str = "rows.xlsx") -> Path:
+    """A sheet with a number in column A of every row 1..n_rows (Excel's maximum by default): ~8 MB."""
+    rows = (b'<row r="%d"><c r="A%d"><v>%d</v></c></row>' % (r, r, r) for r in range(1, n_rows + 1))
+    return _write_sheet(folder, name, _batched(rows))
+
+
+def make_wide_xlsx(folder: Path, n_cols: int = 16384, name: str = "wide.xlsx") -> Path:
+    """A header row of ``n_cols`` columns (Excel's maximum, A..XFD) over one data row."""
+    letters = [column_letter(c).encode() for c in range(n_cols)]
+    head = b"".join(
+        b'<c r="%s1" t="inlineStr"><is><t>h%d</t></is></c>' % (col, i) for i, col in enumerate(letters)
+    )
+    data = b"".join(b'<c r="%s2"><v>%d</v></c>' % (col, i) for i, col in enumerate(letters))
+    return _write_sheet(folder, name, [b'<row r="1">' + head + b'</row><row r="2">' + data + b"</row>"])
+
+
+def make_repeated_cells_xlsx(folder: Path, megabytes: int = 60, name: str = "repeated.xlsx") -> Path:
+    """One cell (A1) written millions of times: tiny extents, millions of elements."""
+    cell = b'<c r="A1"/>'
+    n = megabytes * (1 << 20) // len(cell)
+    return _write_sheet(folder, name, [b'<row r="1">', *_batched([cell] * n), b"</row>"], level=6)
+
+
+def make_many_merges_xlsx(folder: Path, n: int = 500_000, name: str = "merges.xlsx") -> Path:
+    """A two-cell sheet declaring ``n`` merged ranges (all the same one)."""
+    tail = b'<mergeCells count="%d">' % n + b'<mergeCell ref="A1:B2"/>' * n + b"</mergeCells>"
+    return _write_sheet(folder, name, [b'<row r="1"><c r="A1"><v>1</v></c></row>'], tail=tail, level=6)
+
+
+def make_shared_strings_bomb_xlsx(folder: Path, megabytes: int = 90, name: str = "sst-bomb.xlsx") -> Path:
+    """An honest xlsx whose sharedStrings.xml is ``megabytes`` of empty <si/> (~20 M strings)."""
+    path = make_shared_strings_xlsx(folder, [["x"]], name=name)
+    n = megabytes * (1 << 20) // 5
+    sst = b'<sst xmlns="%s">' % _MAIN_NS + b"<si><t>x</t></si>" + b"<si/>" * n + b"</sst>"
+    return _rewrite(path, {SHARED_STRINGS: lambda _d: sst})
+
+
+def lie_about_size(path: Path, member: str, declared: int) -> Path:
+    """Make ``member``'s local and central headers declare ``declared`` bytes, with the CRC of
+    that many leading bytes, so Python's zipfile reads a clean prefix and stops there."""
+    with zipfile.ZipFile(path) as zf:
+        info = zf.getinfo(member)
+        with zf.open(info) as fh:
+            crc = zlib.crc32(fh.read(declared))
+    raw = bytearray(path.read_bytes())
+    struct.pack_into("<I", raw, info.header_offset + 14, crc)
+    struct.pack_into("<I", raw, info.header_offset + 22, declared)
+    central = raw.rfind(b"PK\x01\x02", 0, raw.rfind(member.encode()))
+    struct.pack_into("<I", raw, central + 16, crc)
+    struct.pack_into("<I", raw, central + 24, declared)
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def make_lying_shared_strings_xlsx(folder: Path, name: str = "lying-sst.xlsx", megabytes: int = 40) -> Path:
+    """sharedStrings.xml declares a few KB more than its compressed size but inflates to
+    ``megabytes`` MB; only calamine reads it whole (and its zip reader stops at the lie)."""
+    path = make_shared_strings_xlsx(folder, [["x"]], name=name)
+    sst = b'<sst xmlns="%s">' % _MAIN_NS + b"<si><t>x</t></si>" * (megabytes * (1 << 20) // 17) + b"</sst>"
+    path = _rewrite(path, {SHARED_STRINGS: lambda _d: sst})
+    with zipfile.ZipFile(path) as zf:
+        compressed = zf.getinfo(SHARED_STRINGS).compress_size
+    return lie_about_size(path, SHARED_STRINGS, compressed + 100)
 
 
 def make_truncated_zip(folder: Path, name: str = "truncated.xlsx") -> Path:
@@ -416,3 +617,69 @@ def make_ole_not_excel(folder: Path, name: str = "report.xls") -> Path:
 def column_letter(c: int) -> str:
     """Zero-based column index -> letters (independent of the code under test)."""
     return get_column_letter(c + 1)
+
+
+def make_encrypted_xls(folder: Path, name: str = "locked.xls") -> Path:
+    """A legacy .xls with a FILEPASS record: what Excel writes for a password-protected .xls."""
+    head = (
+        _bof(0x5)
+        + _rec(0x002F, struct.pack("<HHH", 1, 1, 1) + b"\x11" * 48)  # FILEPASS: RC4 CryptoAPI header
+        + _rec(0x0042, struct.pack("<H", 1200))
+    )
+    sub = _sheet_stream({(0, 0): "单位名称"}, [])
+    sheet = "数据"
+    offset = len(head) + 12 + 2 * len(sheet) + 4
+    bound = _rec(0x0085, struct.pack("<IBBBB", offset, 0, 0, len(sheet), 1) + sheet.encode("utf-16-le"))
+    path = Path(folder) / name
+    path.write_bytes(write_cfb({"Workbook": head + bound + _rec(0x000A) + sub}))
+    return path
+
+
+def make_sparse_xls(folder: Path, name: str = "sparse.xls", far: tuple[int, int] = (65535, 255)) -> Path:
+    """Two cells, A1 and ``far`` (default IV65536): 5 KB that calamine makes a 16.7 M-cell grid."""
+    return make_xls(folder, name=name, sheets=[("稀疏", {(0, 0): 1, far: 2}, [], False)])
+
+
+def make_csv_lines_bomb(folder: Path, megabytes: float = 10, name: str = "lines.csv") -> Path:
+    """Millions of empty lines: each one a row (a list) if read naively."""
+    path = Path(folder) / name
+    path.write_bytes(b"\n" * int(megabytes * (1 << 20)))
+    return path
+
+
+def patch_text(path: Path, placeholder: str, raw: bytes, member: str = SHEET_XML) -> Path:
+    """Replace ``placeholder`` in ``member`` with ``raw`` bytes openpyxl refuses to write
+    (control characters, as a raw byte or as Excel's _x0007_ escape)."""
+    return _rewrite(path, {member: lambda d: d.replace(placeholder.encode(), raw)})
+
+
+# ---------------------------------------------------------------- hostile rubrics (YAML)
+
+_RUBRIC_HEAD = "rubric: y\ntitle: 规则\ngroups:\n  - {id: g, title: 单位}\nsections: []\n"
+
+YAML_CASES: dict[str, str] = {
+    # billion laughs in YAML: 9 levels of 9 aliases, 387 M nodes if expanded
+    "alias-bomb": 'a: &a ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]\n'
+    + "".join(
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    + _RUBRIC_HEAD,
+    "wrong-types": "rubric: y\ntitle: [不是, 文本]\nscale: 一百\ngroups: {g: 1}\nsections: 5\n",
+    "unknown-keys": _RUBRIC_HEAD + "bonsu: {cap: 5}\nextra: 1\n",
+    "tabs": "rubric: y\ntitle: 规则\ngroups:\n\t- {id: g, title: 单位}\nsections: []\n",
+    "duplicate-keys": "rubric: y\ntitle: 规则\ntitle: 另一个\ngroups: []\nsections: []\n",
+    "deep-nesting": "rubric: y\ntitle: " + "[" * 5000 + "]" * 5000 + "\n",
+    "deep-dashes": "rubric: y\ntitle: t\ngroups:\n" + "- " * 5000 + "x\n",
+    "long-number": "rubric: y\ntitle: 规则\nscale: " + "9" * 100_000 + "\n",
+    "python-tag": "rubric: !!python/object/apply:os.system ['echo pwned']\ntitle: 规则\n",
+    "not-utf8": "rubric: y\ntitle: 规则\n",  # written in GB18030 by make_rubric_yaml
+    "not-a-mapping": "- rubric\n- y\n",
+    "infinite-number": _RUBRIC_HEAD + "scale: .inf\n",
+}
+
+
+def make_rubric_yaml(folder: Path, case: str) -> Path:
+    """Write YAML_CASES[case] as ``<case>.yaml``."""
+    path = Path(folder) / f"{case}.yaml"
+    path.write_bytes(YAML_CASES[case].encode("gb18030" if case == "not-utf8" else "utf-8"))
+    return path
