@@ -350,7 +350,8 @@ def _fast_scan(data: bytes, lim: InputLimits, sheet: str | None) -> SheetScan | 
     # Plain-value sheets only need their extents. Every cell start must be a plain
     # <c r="A1" or the full parse runs: no cell may slip past the size guard.
     # Chunked, so millions of cells never become millions of objects at once.
-    if any(marker in data for marker in _NEEDS_PARSE) or _FORMULA_RE.search(data):
+    # UTF-16 (NUL bytes) hides every ASCII marker from a byte search: expat decodes it.
+    if b"\x00" in data or any(marker in data for marker in _NEEDS_PARSE) or _FORMULA_RE.search(data):
         return None
     merges = data.count(b"mergeCell") - data.count(b"mergeCells")  # any prefix; not <mergeCells>
     if merges > lim.merged:
