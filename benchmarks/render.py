@@ -19,6 +19,11 @@ Run from the repository root::
    given per letter; ``--baseline-letters 1000`` times them all.
 5. Checks that the fast path's document.xml equals python-docx's for every one of the 27 real
    letters (exit 1 if not) and that two fast runs are byte-identical under SOURCE_DATE_EPOCH.
+6. Charts (matplotlib PNG, docs/rendering.md): the bulletin without its score-bar charts, to
+   show what they cost; and ``--chart-letters`` letters with ``charts=True`` (section profile
+   and a four-period trend each), every letter's numbers made unique so no chart comes from the
+   cache: the worst case of ``--letter-charts``. Letters without charts (the default) are the
+   fast path of step 3.
 
 Targets (SPEC 8 / the issue): fast path at least 3x the baseline per letter, and 1,000 letters
 well under 15 s.
@@ -67,6 +72,21 @@ def build_view(work: Path) -> object:
     return bulletin_view(result, Issuer(doc_number="钢安办〔2022〕12号"), letters=True)
 
 
+def _unique_charts(letter: object, i: int) -> object:
+    """``letter`` with section scores and a four-period trend of its own (defeats the chart cache)."""
+    from safescore.render.bulletin import TrendPoint
+
+    sections = tuple(
+        (title, f"{max(float(score) - (i % 97) / 100, 0):.2f}", points)
+        for title, score, points in letter.sections  # type: ignore[attr-defined]
+    )
+    trend = tuple(
+        TrendPoint(p, p, f"{80 + (i * 7 + k * 3) % 19:.2f}", 1 + (i + k) % 14, "良好")
+        for k, p in enumerate(("2021Q2", "2021Q3", "2021Q4", PERIOD))
+    )
+    return dataclasses.replace(letter, sections=sections, trend=trend)  # type: ignore[type-var]
+
+
 def best(fn: object, repeat: int) -> tuple[float, list[float]]:
     runs = []
     for _ in range(repeat):
@@ -81,11 +101,13 @@ def main() -> int:
     ap.add_argument("--letters", type=int, default=1000)
     ap.add_argument("--baseline-letters", type=int, default=100)
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--chart-letters", type=int, default=40, help="letters timed with charts (0: skip)")
     args = ap.parse_args()
     os.environ.setdefault("SOURCE_DATE_EPOCH", "1700000000")
 
     import docx
 
+    from safescore.render import charts
     from safescore.render.docx import (
         LetterRenderer,
         build_letter_document,
@@ -111,11 +133,21 @@ def main() -> int:
         ]
         n_ded = sum(len(x.deductions) for x in letters)
 
-        # bulletin
+        # bulletin, with its charts (the default) and without
         bpath = work / "out" / "通报.docx"
-        b_best, b_runs = best(lambda: render_bulletin_docx(view, bpath), args.repeat)  # type: ignore[arg-type]
+        have_font = charts.available()
+        render_bulletin_docx(view, bpath)  # type: ignore[arg-type]  # warm: matplotlib import, fonts
+        charts._bars.cache_clear()
+
+        def bulletin() -> None:
+            charts._bars.cache_clear()  # draw the charts every run
+            render_bulletin_docx(view, bpath)  # type: ignore[arg-type]
+
+        b_best, b_runs = best(bulletin, args.repeat)
         b_doc = docx.Document(str(bpath))
         b_size = bpath.stat().st_size
+        nb_path = work / "out" / "通报-无图.docx"
+        nb_best, _ = best(lambda: render_bulletin_docx(view, nb_path, charts=False), args.repeat)  # type: ignore[arg-type]
 
         # letters, fast path
         counter = iter(range(10**6))
@@ -143,6 +175,17 @@ def main() -> int:
         for x, blob in zip(letters, blobs, strict=True):
             write_atomic(split_dir / letter_filename(x.unit, used), blob)
         t_write = time.perf_counter() - t
+
+        # letters with charts: every letter's scores unique, so every chart is drawn
+        c_time, c_n, c_pics = 0.0, min(args.chart_letters, len(letters)), 0
+        if c_n and have_font:
+            charted = [_unique_charts(x, i) for i, x in enumerate(letters[:c_n])]
+            t = time.perf_counter()
+            paths = render_letters_docx(charted, work / "charts", charts=True)
+            c_time = time.perf_counter() - t
+            for path in paths:
+                with zipfile.ZipFile(path) as z:
+                    c_pics += sum(n.startswith("word/media/") for n in z.namelist())
 
         # baseline: python-docx from scratch per letter
         n_base = min(args.baseline_letters, len(letters))
@@ -175,6 +218,10 @@ def main() -> int:
         f"{len(b_doc.tables)} tables, {len(b_doc.paragraphs)} paragraphs, {b_size / 1024:.0f} KiB"
     )
     print(
+        f"            without charts {nb_best:.3f} s: the {len(view.groups)} score-bar charts cost "  # type: ignore[attr-defined]
+        f"{b_best - nb_best:.3f} s" + ("" if have_font else " (NO CJK FONT: charts left out)")
+    )
+    print(
         f"letters:    {len(letters):,} letters ({n_ded:,} deduction rows), {sum(sizes) / len(sizes) / 1024:.1f} KiB each"
     )
     print(
@@ -196,6 +243,13 @@ def main() -> int:
         )
     )
     print(f"ratio:      baseline/fast per letter = {ratio:.1f}x")
+    if c_time:
+        per_chart = c_time / c_n
+        print(
+            f"charts:     {c_n} letters with --letter-charts ({c_pics} PNGs, none cached): {c_time:.2f} s, "
+            f"{per_chart * 1000:.0f} ms/letter ({per_chart / per_fast:.0f}x a letter without charts); "
+            f"{per_chart * 1000:.0f} s for 1,000 extrapolated; off by default"
+        )
     limit = (
         "atomic writes (temp file + fsync + rename)"
         if t_write > t_render

@@ -166,8 +166,9 @@ def _bars(
     import matplotlib
 
     n = max(len(labels), 1)
+    height_mm = 24 + 5.2 * n + (6 if legend else 0)
     with matplotlib.rc_context(_rc(font)):
-        fig, ax = _figure(font, 24 + 5.2 * n + (6 if legend else 0))
+        fig, ax = _figure(font, height_mm)
         top = _num(max_value) or max((_num(v) or 0 for v in values), default=1) or 1
         nums = [_num(v) or 0.0 for v in values]
         ys = list(range(len(labels)))
@@ -181,20 +182,20 @@ def _bars(
         ax.grid(axis="x", color=GRID, linewidth=0.6, zorder=0)
         ax.tick_params(axis="y", length=0)
         ax.set_title(title, fontsize=10, fontweight="bold", color=INK, pad=8)
+        legend_mm = 7.0 if legend else 0.0
         if legend:
             from matplotlib.patches import Patch
 
-            handles = [Patch(color=c, label=name) for name, c in legend]
-            ax.legend(
-                handles=handles,
-                loc="upper center",
-                bbox_to_anchor=(0.5, -0.9 / n - 0.04),
-                ncol=min(len(handles), 6),
+            fig.legend(
+                handles=[Patch(color=c, label=name) for name, c in legend],
+                loc="lower center",
+                bbox_to_anchor=(0.5, 0.01),
+                ncol=min(len(legend), 6),
                 frameon=False,
                 fontsize=7.5,
                 handlelength=1.2,
             )
-        fig.tight_layout(pad=0.6)
+        fig.tight_layout(pad=0.6, rect=(0, legend_mm / height_mm, 1, 1))
         return _png(fig)
 
 
@@ -302,7 +303,7 @@ def _trend(
                     text,
                     (x, y),
                     textcoords="offset points",
-                    xytext=(0, 6),
+                    xytext=(0, 7),
                     ha="center",
                     fontsize=7.5,
                     color=INK,

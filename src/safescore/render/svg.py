@@ -242,9 +242,12 @@ def trend_svg(
     plot_w, plot_h = width - left - right, height - top - bottom
     n = len(periods)
 
+    def x_of(i: int) -> float:
+        # each period in the middle of its own band, so its label (fit to the band) stays inside
+        return left + plot_w * (i + 0.5) / n
+
     def xy(i: int, d: Decimal) -> tuple[float, float]:
-        x = left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
-        return x, top + plot_h * float((hi - d) / (hi - lo))
+        return x_of(i), top + plot_h * float((hi - d) / (hi - lo))
 
     for q in range(5):
         gy = top + plot_h * q / 4
@@ -256,7 +259,7 @@ def trend_svg(
     runs: list[list[tuple[float, float]]] = [[]]
     for i, p in enumerate(periods):
         d = _dec(totals[i]) if i < len(totals) else None
-        x = left + (plot_w * i / (n - 1) if n > 1 else plot_w / 2)
+        x = x_of(i)
         out.append(_text(x, top + plot_h + 20, fit(p, plot_w / n, 12), 12, anchor="middle", fill=MUTED))
         rank = ranks[i] if i < len(ranks) else None
         if rank is not None:
