@@ -25,6 +25,7 @@ from safescore import __version__
 from safescore.engine.reasons import fmt
 from safescore.problems import ROW_COLUMNS, SEVERITY_LABEL, Report
 from safescore.render import _xlsx_style as xs
+from safescore.render.colors import named_tint
 from safescore.render.files import write_atomic
 from safescore.render.i18n import resolve, tr
 from safescore.render.jsonout import created_at
@@ -51,6 +52,16 @@ _TINTS = {
 }
 GRADE_FILL = {g: PatternFill("solid", fgColor=tint) for names, tint in _TINTS.items() for g in names.split()}
 RED = GRADE_FILL["不合格"]
+
+
+def _grade_fill(grade: str | None) -> PatternFill | None:
+    """The cell fill of a grade: the usual names, else the colour a grade is named after (绿色…)."""
+    if not grade:
+        return None
+    tint = named_tint(grade)
+    return GRADE_FILL.get(grade) or (PatternFill("solid", fgColor=tint) if tint else None)
+
+
 SEVERITY_FILL = {"error": RED, "warning": GRADE_FILL["合格"]}
 # rank change: places gained or lost since the previous period
 CHANGE = {"zh": '"↑"0;"↓"0;"持平"', "en": '"↑"0;"↓"0;"same"'}
@@ -246,7 +257,7 @@ def _ranking(sh: _Sheet, result: Result) -> None:
             cells = [u.rank, u.unit, u.total, u.grade or "—", change, *(scores.get(s.id) for s in sections)]
             cells += [u.bonus, u.penalty, _veto_text(sh, u), _marks(sh, u)]
             fills = {
-                4: RED if u.vetoes else GRADE_FILL.get(u.grade or ""),
+                4: RED if u.vetoes else _grade_fill(u.grade),
                 len(cells) - 1: RED if u.vetoes else None,
             }
             fills[len(cells)] = RED if "bottom" in u.callouts else None
