@@ -386,3 +386,28 @@ def test_an_incomplete_year_is_said_and_left_for_later(light: Path) -> None:
     assert [p["period"] for p in outcome.other_periods] == ["2022Q2", "2022Q3"]
     assert outcome.annual_dir is None and not (light / "out" / "2022-annual").exists()
     assert "2022 年度汇总暂不生成" in buf.getvalue() and "2022Q4" in buf.getvalue()
+
+
+def test_trend_comes_from_history_in_calendar_order(example: Path) -> None:
+    q4 = json.loads((example / "out" / "2022Q4" / "results.json").read_text(encoding="utf-8"))
+    unit = next(u for u in q4["units"] if u["unit"] == "钢城区应急管理局")
+    assert [p["period"] for p in unit["history"]] == ["2022Q1", "2022Q2", "2022Q3"]
+    q1 = json.loads((example / "out" / "2022Q1" / "results.json").read_text(encoding="utf-8"))
+    first = next(u for u in q1["units"] if u["unit"] == "钢城区应急管理局")
+    assert unit["history"][0]["total"] == first["total"]
+
+
+def test_output_lang_is_in_the_config_and_in_the_fingerprint(light: Path) -> None:
+    cfg = light / CONFIG_NAME
+    text = cfg.read_text(encoding="utf-8").replace('year = "2022"', "")
+    cfg.write_text(text.replace('formats = ["json"]', 'formats = ["json", "html"]'), encoding="utf-8")
+    console, buf = _console()
+    assert run_project(cfg, console=console) == 0, buf.getvalue()
+    html = (light / "out" / "2022Q1" / "bulletin.html").read_text(encoding="utf-8")
+    assert "考评结果的通报" in html
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('lang = "zh"', 'lang = "en"'), encoding="utf-8")
+    console, buf = _console()
+    assert run_project(cfg, console=console) == 0, buf.getvalue()
+    assert UNCHANGED not in buf.getvalue()  # another language is another output
+    html = (light / "out" / "2022Q1" / "bulletin.html").read_text(encoding="utf-8")
+    assert "Notice of the" in html and "钢城区应急管理局" in html

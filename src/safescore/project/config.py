@@ -13,7 +13,7 @@ import string
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -92,6 +92,8 @@ class OutputSection(_Section):
     dir: str = "out/{period}"
     formats: list[str] = Field(default_factory=lambda: list(FILE_FORMATS))
     letters: bool = True
+    letter_charts: bool = False  # section profile and trend pictures in the Word letters (slow)
+    lang: Literal["zh", "en"] = "zh"  # the tool's own words in the outputs
 
     @field_validator("dir")
     @classmethod

@@ -48,13 +48,17 @@ def _history() -> Any:
 
 
 def with_previous_period(result: Any, cfg: ProjectConfig) -> Any:
-    """``result`` with last period's ranks (▲/▼ in the bulletin), when history has them."""
+    """``result`` with last period's ranks (▲/▼ in the bulletin) and each unit's earlier periods
+    (the trend charts), when history has them."""
     hist = _history()
     if hist is None:
         return result
-    from safescore.results.previous import with_previous
+    from safescore.history.trend import history_for
+    from safescore.results.previous import with_history, with_previous
 
-    return with_previous(result, hist.previous_for(result, history_db(cfg), False))
+    db = history_db(cfg)
+    result = with_previous(result, hist.previous_for(result, db, False))
+    return with_history(result, history_for(result, db))
 
 
 def store_history(result: Any, out: Path, cfg: ProjectConfig, console: Console, quiet: bool) -> str | None:

@@ -57,6 +57,10 @@ dir = "out/{{period}}"
 formats = ["json", "xlsx", "html", "docx"]
 # 是否为每个单位生成反馈单（letters/ 文件夹，html 与 docx）
 letters = true
+# Word 反馈单中是否插入各板块得分图和历次得分趋势图（HTML 反馈单总是带图；每份约 0.3 秒）
+letter_charts = false
+# 输出文字的语言：zh（中文）或 en（英文；单位、指标名称等数据保持原文）
+lang = "zh"
 
 [issuer]
 # 发文机关（通报红头与落款）

@@ -277,6 +277,8 @@ def run_options(cfg: ProjectConfig, period: str) -> dict[str, Any]:
         "period": period,
         "formats": list(cfg.output.formats),
         "letters": cfg.output.letters,
+        "letter_charts": cfg.output.letter_charts,
+        "lang": cfg.output.lang,
         "sources": sorted(cfg.sources),
         "issuer": {
             "name": cfg.issuer.name,
@@ -343,6 +345,8 @@ def render_and_swap(
             tmp,
             formats=cfg.output.formats,
             letters=cfg.output.letters and letters,
+            letter_charts=cfg.output.letter_charts,
+            lang=cfg.output.lang,
             issuer=issuer,
             template=cfg.template_path,
             options=options,
