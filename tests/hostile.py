@@ -683,3 +683,57 @@ def make_rubric_yaml(folder: Path, case: str) -> Path:
     path = Path(folder) / f"{case}.yaml"
     path.write_bytes(YAML_CASES[case].encode("gb18030" if case == "not-utf8" else "utf-8"))
     return path
+
+
+# ---------------------------------------------------------------- the corpus rubric and its good return
+
+CORPUS_RUBRIC = """\
+rubric: corpus
+title: 语料规则
+period: quarter
+scale: 100
+groups:
+  - {id: g, title: 单位}
+units:
+  - {name: 甲局, group: g}
+  - {name: 乙局, group: g}
+fields:
+  meetings: {label: 会议次数, type: int, min: 0}
+  rate: {label: 整改率, type: percent}
+  plan: {label: 是否印发方案, type: bool}
+  held: {label: 召开日期, type: date}
+sections:
+  - id: s
+    title: 责任落实
+    points: 100
+    items:
+      - {id: s.meet, title: 会议, points: 40, rule: {kind: target, value: meetings, target: 2, better: higher, per: 20}}
+      - {id: s.rate, title: 整改, points: 30, rule: {kind: rate, value: rate, per_point: 1}}
+      - {id: s.plan, title: 方案, points: 30, rule: {kind: check, when: plan}}
+"""
+CORPUS_HEAD = ["单位名称", "会议次数", "整改率", "是否印发方案", "召开日期"]
+
+
+def make_difat_cycle_xls(folder: Path, name: str = "difat-cycle.xls") -> Path:
+    """A valid .xls whose header sends the DIFAT chain to sector 0, which points back at itself.
+
+    Found by tests/test_fuzz_readers.py: calamine follows the chain without end and
+    allocates until the machine runs out of memory (24 GB before the OOM killer).
+    """
+    path = make_xls(folder, name=name)
+    raw = bytearray(path.read_bytes())
+    struct.pack_into("<I", raw, 0x44, 0)  # first DIFAT sector: 0 (the FAT sector)
+    struct.pack_into("<I", raw, 512 + 508, 0)  # ...whose "next DIFAT sector" entry is 0 again
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def make_ole_header_lies_xls(folder: Path, name: str = "header-lies.xls") -> Path:
+    """An .xls whose header counts (FAT, mini FAT, DIFAT sectors) exceed what the file holds."""
+    path = make_xls(folder, name=name)
+    raw = bytearray(path.read_bytes())
+    struct.pack_into("<I", raw, 0x2C, 0x0FFFFFFF)  # FAT sectors
+    struct.pack_into("<II", raw, 0x3C, 0xFEFFFFFE, 0x00FFFFFF)  # mini FAT start and count
+    struct.pack_into("<II", raw, 0x44, 0, 0xFF000000)  # DIFAT start and count
+    path.write_bytes(bytes(raw))
+    return path

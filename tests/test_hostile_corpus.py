@@ -13,7 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import textwrap
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,33 +31,8 @@ from safescore.inputs.workbook import read_workbook
 from safescore.limits import DEFAULTS, InputLimits, LimitError, input_limits
 from safescore.problems import Report
 
-RUBRIC = textwrap.dedent(
-    """\
-    rubric: corpus
-    title: 语料规则
-    period: quarter
-    scale: 100
-    groups:
-      - {id: g, title: 单位}
-    units:
-      - {name: 甲局, group: g}
-      - {name: 乙局, group: g}
-    fields:
-      meetings: {label: 会议次数, type: int, min: 0}
-      rate: {label: 整改率, type: percent}
-      plan: {label: 是否印发方案, type: bool}
-      held: {label: 召开日期, type: date}
-    sections:
-      - id: s
-        title: 责任落实
-        points: 100
-        items:
-          - {id: s.meet, title: 会议, points: 40, rule: {kind: target, value: meetings, target: 2, better: higher, per: 20}}
-          - {id: s.rate, title: 整改, points: 30, rule: {kind: rate, value: rate, per_point: 1}}
-          - {id: s.plan, title: 方案, points: 30, rule: {kind: check, when: plan}}
-    """
-)
-HEAD = ["单位名称", "会议次数", "整改率", "是否印发方案", "召开日期"]
+RUBRIC = hostile.CORPUS_RUBRIC
+HEAD = hostile.CORPUS_HEAD
 GOOD = ["甲局", 2, "95%", "是", dt.date(2022, 3, 5)]
 GOOD_TOTAL = 95  # 40 + (30 - 5) + 30
 

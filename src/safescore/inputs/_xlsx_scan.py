@@ -64,6 +64,10 @@ class TooLarge(Exception):
         self.code, self.detail, self.value, self.expected, self.sheet = code, detail, value, expected, sheet
 
 
+class Encrypted(Exception):
+    """A legacy .xls protected by a password (a FILEPASS record in its globals)."""
+
+
 def _refuse(*_args: object) -> None:
     raise UnsafeXml("DOCTYPE/ENTITY declaration")
 
@@ -539,79 +543,101 @@ _XLS_MULTI = 0x00BD  # MULRK: row, first col, ..., last col
 class _Cfb:
     """Just enough of a compound file to read one stream, with every index checked.
 
-    Chains are followed at most as many steps as the file has sectors, so a
-    cycle or an out-of-range sector is an error, never a hang.
+    calamine follows sector chains without looking back: a DIFAT chain that points
+    at itself makes it allocate until the machine runs out of memory (found by
+    tests/test_fuzz_readers.py). Here header counts must fit the file, and every
+    chain (DIFAT, FAT, directory, mini FAT, mini stream, every stream) must end
+    inside the file without revisiting a sector another chain or itself used:
+    anything else is a ValueError before calamine sees the file.
     """
 
     def __init__(self, data: bytes):
         if len(data) < 512 or not data.startswith(_OLE_MAGIC):
             raise ValueError("不是 OLE 复合文档")
         self.data = data
-        self.ssz = 1 << struct.unpack_from("<H", data, 0x1E)[0]
-        self.mini_ssz = 1 << struct.unpack_from("<H", data, 0x20)[0]
-        if self.ssz not in (512, 4096) or self.mini_ssz != 64:
+        ssz_shift, mini_shift = struct.unpack_from("<HH", data, 0x1E)
+        if (ssz_shift, mini_shift) not in ((9, 6), (12, 6)):
             raise ValueError("OLE 扇区大小无效")
+        self.ssz, self.mini_ssz = 1 << ssz_shift, 1 << mini_shift
         n_fat, dir_start = struct.unpack_from("<II", data, 0x2C)
         self.cutoff, mini_fat_start, n_mini, difat_start, n_difat = struct.unpack_from("<5I", data, 0x38)
         self.n_sectors = (len(data) - 512 + self.ssz - 1) // self.ssz
-        difat = list(struct.unpack_from("<109I", data, 0x4C))
-        sector, per = difat_start, self.ssz // 4 - 1
-        for _ in range(min(n_difat, self.n_sectors)):
-            if sector >= self.n_sectors:
-                break
-            entries = struct.unpack_from(f"<{per + 1}I", self._sector(sector))
-            difat += entries[:per]
-            sector = entries[per]
-        fat_sectors = [s for s in difat[: min(n_fat, len(difat))] if s < self.n_sectors]
+        if max(n_fat, n_mini, n_difat) > self.n_sectors:
+            raise ValueError("OLE 头部的扇区数超过文件大小")
+        self.used: set[int] = set()
+        difat = [s for s in struct.unpack_from("<109I", data, 0x4C) if s != _FREESECT]
+        per = self.ssz // 4 - 1
+        difat_sectors = self._walk(
+            difat_start, lambda n: struct.unpack_from("<I", self._sector(n), 4 * per)[0]
+        )
+        if len(difat_sectors) > n_difat:
+            raise ValueError("OLE DIFAT 链比头部声明的长")
+        for sector in difat_sectors:
+            difat += [s for s in struct.unpack_from(f"<{per}I", self._sector(sector)) if s != _FREESECT]
+        fat_sectors = difat[:n_fat]
+        if any(s >= self.n_sectors or s in self.used for s in fat_sectors) or len(set(fat_sectors)) < len(
+            fat_sectors
+        ):
+            raise ValueError("OLE FAT 扇区号无效")
+        self.used.update(fat_sectors)
         self.fat = b"".join(self._sector(s) for s in fat_sectors)
-        self.dir = self._chain(dir_start, self.fat, self.ssz)
-        self.mini_fat = self._chain(mini_fat_start, self.fat, self.ssz) if n_mini else b""
+        self.dir = self._chain(dir_start)
+        self.mini_fat = self._chain(mini_fat_start) if n_mini else b""
+        self.entries = [self._entry(i) for i in range(0, len(self.dir) - 127, 128)]
+        root = next((e for e in self.entries if e[1] == 5), None)
+        self.mini = self._chain(root[2])[: root[3]] if root is not None and root[3] else b""
+        self.mini_used: set[int] = set()
+        self.streams: dict[str, bytes] = {}
+        for name, kind, start, size in self.entries:
+            if kind != 2:
+                continue
+            if size > len(data):
+                raise ValueError("OLE 流的大小超过文件大小")
+            if size < self.cutoff:
+                blob = self._chain(start, mini=True)
+            else:
+                blob = self._chain(start)
+            self.streams.setdefault(name.lower(), blob[:size])
 
     def _sector(self, n: int) -> bytes:
         off = 512 + n * self.ssz
         return self.data[off : off + self.ssz]
+
+    def _walk(self, start: int, nxt: Callable[[int], int], mini: bool = False) -> list[int]:
+        used = self.mini_used if mini else self.used
+        bound = len(self.mini) // self.mini_ssz if mini else self.n_sectors
+        out, n = [], start
+        while n not in (_ENDOFCHAIN, _FREESECT):
+            if n >= bound or n in used:
+                raise ValueError("OLE 扇区链越界或有环")
+            used.add(n)
+            out.append(n)
+            n = nxt(n)
+        return out
 
     def _next(self, table: bytes, n: int) -> int:
         if 4 * n + 4 > len(table):
             raise ValueError("OLE 扇区链越界")
         return int(struct.unpack_from("<I", table, 4 * n)[0])
 
-    def _chain(self, start: int, table: bytes, size: int, base: bytes | None = None) -> bytes:
-        out, n, limit = [], start, (len(base) // size + 1) if base is not None else self.n_sectors + 1
-        while n not in (_ENDOFCHAIN, _FREESECT):
-            if limit <= 0:
-                raise ValueError("OLE 扇区链有环")
-            limit -= 1
-            if base is None:
-                if n >= self.n_sectors:
-                    raise ValueError("OLE 扇区号越界")
-                out.append(self._sector(n))
-            else:
-                out.append(base[n * size : (n + 1) * size])
-            n = self._next(table, n)
-        return b"".join(out)
+    def _chain(self, start: int, mini: bool = False) -> bytes:
+        if mini:
+            sectors = self._walk(start, lambda n: self._next(self.mini_fat, n), mini=True)
+            return b"".join(self.mini[n * self.mini_ssz : (n + 1) * self.mini_ssz] for n in sectors)
+        return b"".join(self._sector(n) for n in self._walk(start, lambda n: self._next(self.fat, n)))
+
+    def _entry(self, i: int) -> tuple[str, int, int, int]:
+        entry = self.dir[i : i + 128]
+        name_len, kind = struct.unpack_from("<HB", entry, 64)
+        start, size = struct.unpack_from("<IQ", entry, 116)
+        if self.ssz == 512:
+            size &= 0xFFFFFFFF  # version 3 files may leave junk in the high half
+        name = entry[: max(0, min(name_len, 64) - 2)].decode("utf-16-le", "replace")
+        return name, kind, start, size
 
     def stream(self, names: Collection[str]) -> bytes | None:
         """The first stream called one of ``names`` (any case), or None."""
-        wanted = {n.lower() for n in names}
-        root_start = root_size = 0
-        for i in range(0, len(self.dir) - 127, 128):
-            entry = self.dir[i : i + 128]
-            name_len, kind = struct.unpack_from("<HB", entry, 64)
-            start, size = struct.unpack_from("<IQ", entry, 116)
-            if self.ssz == 512:
-                size &= 0xFFFFFFFF  # version 3 files may leave junk in the high half
-            name = entry[: max(0, min(name_len, 64) - 2)].decode("utf-16-le", "replace")
-            if kind == 5:
-                root_start, root_size = start, size
-            elif kind == 2 and name.lower() in wanted:
-                if size < self.cutoff:
-                    mini = self._chain(root_start, self.fat, self.ssz)[:root_size]
-                    data = self._chain(start, self.mini_fat, self.mini_ssz, base=mini)
-                else:
-                    data = self._chain(start, self.fat, self.ssz)
-                return data[:size]
-        return None
+        return next((self.streams[n.lower()] for n in names if n.lower() in self.streams), None)
 
 
 def check_xls(path: Path, lim: InputLimits | None = None) -> dict[str, SheetScan]:
@@ -620,8 +646,9 @@ def check_xls(path: Path, lim: InputLimits | None = None) -> dict[str, SheetScan
     calamine builds each sheet's dense grid when it opens the file (two cells at A1
     and IV65536 cost it a gigabyte), so a sheet beyond a cap of ``lim`` raises
     TooLarge for the whole file, as does a file bigger than ``lim.unzipped_bytes``.
-    A compound file too broken to walk raises ValueError. Sheets are keyed by name
-    (decoded best-effort, for messages).
+    A compound file too broken to walk raises ValueError (calamine may loop on it
+    until memory runs out), a password-protected one Encrypted. Sheets are keyed by
+    name (decoded best-effort, for messages).
     """
     lim = lim or input_limits()
     size = path.stat().st_size
@@ -654,6 +681,8 @@ def _scan_biff(data: bytes, lim: InputLimits) -> dict[str, SheetScan]:
             pos += 4 + length
 
     for rtype, body, length in walk(0):
+        if rtype == 0x002F:  # FILEPASS: the rest of the stream is encrypted
+            raise Encrypted("FILEPASS")
         if rtype == 0x0085 and length >= 8:  # BOUNDSHEET: the sheet's BOF offset, then its name
             offsets.setdefault(
                 struct.unpack_from("<I", data, body)[0], _biff_name(data[body + 6 : body + length])
