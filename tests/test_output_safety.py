@@ -277,9 +277,6 @@ def test_template_forms_are_safe_file_names(tmp_path: Path, run_cli: RunCli) -> 
     _assert_safe_file_names(_template(names, tmp_path, run_cli), len(names))
 
 
-@pytest.mark.xfail(
-    strict=True, reason="reported: template_xlsx writes a unit name starting with = as a formula (B2)"
-)
 def test_template_cells_are_never_formulas_from_names(tmp_path: Path, run_cli: RunCli) -> None:
     names = [n for n in NAMES if not XML_FORBIDDEN.search(n)]
     forms = _template(names, tmp_path, run_cli)
@@ -296,10 +293,6 @@ def test_template_cells_are_never_formulas_from_names(tmp_path: Path, run_cli: R
                         )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported: template_xlsx writes a unit name with a control character raw (IllegalCharacterError)",
-)
 def test_template_with_a_control_character_in_a_unit_name(tmp_path: Path, run_cli: RunCli) -> None:
     forms = _template(["乙\a局", "甲局"], tmp_path, run_cli)
     _assert_safe_file_names(forms, 2)
@@ -324,8 +317,8 @@ FILE_NAMES = [
     "A.",
     "a" * 119 + "。.",
 ]
-# Windows reserves these too (learn.microsoft.com, "Naming Files, Paths, and Namespaces"); the
-# render code does not yet know them: reported, kept here as strict xfails until it does.
+# Windows reserves these too (learn.microsoft.com, "Naming Files, Paths, and Namespaces");
+# safe_filename learnt them after the corpus found them.
 RESERVED_MISSED = ["COM0", "LPT0", "COM¹", "COM²", "LPT³", "CONIN$", "conout$.txt"]
 
 
@@ -345,10 +338,7 @@ def test_safe_filename(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", RESERVED_MISSED)
-@pytest.mark.xfail(
-    strict=True, reason="reported: safe_filename does not know COM0/LPT0, COM¹-³/LPT¹-³, CONIN$/CONOUT$"
-)
-def test_safe_filename_windows_names_not_yet_known(name: str) -> None:
+def test_safe_filename_windows_names_added_later(name: str) -> None:
     _check_name(name, set())
 
 

@@ -21,7 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell, MergedCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell, MergedCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -85,6 +85,25 @@ def set_widths(ws: Worksheet, widths: dict[int, float]) -> None:
     """Column widths by 1-based column number."""
     for col, width in widths.items():
         ws.column_dimensions[get_column_letter(col)].width = width
+
+
+# Starts a formula in Excel, LibreOffice or WPS (full-width forms: typed through a Chinese IME).
+FORMULA_START = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
+
+
+def put(ws: Worksheet, row: int, col: int, value: object = None) -> Cell:
+    """Write one cell; text (unit names, rubric titles) is always a text cell, never a formula,
+    with the control characters Excel cannot store removed."""
+    cell = ws.cell(row, col)
+    if isinstance(value, str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        cell.value = value
+        cell.data_type = "s"  # openpyxl would store "=…" as a formula
+        if value.lstrip(" \t\r\n\u3000").startswith(FORMULA_START):
+            cell.quotePrefix = True  # re-typing or CSV export keeps it text as well
+    else:
+        cell.value = value
+    return cell  # type: ignore[return-value]
 
 
 def style(
@@ -151,7 +170,10 @@ def clip(text: str, limit: int) -> str:
 # --- names ---------------------------------------------------------------------------------
 
 _MAX_NAME_BYTES = 120  # leaves room for "-NN.xlsx" under every filesystem's 255-byte limit
-_RESERVED = {"CON", "PRN", "AUX", "NUL"} | {f"{p}{i}" for p in ("COM", "LPT") for i in range(1, 10)}
+# Windows device names, also with a superscript digit or 0 (Windows 11 treats those as devices too)
+_RESERVED = {"CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"} | {
+    f"{p}{i}" for p in ("COM", "LPT") for i in "0123456789¹²³"
+}
 _BAD_CHARS = re.compile(r'[<>:"/\\|?*\x00-\x1f\x7f]')
 
 

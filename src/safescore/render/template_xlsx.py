@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -103,7 +104,8 @@ def _title(rubric: Rubric, kind: str, group_title: str) -> str:
 
 
 def _print_header(unit: Unit, period: str | None, sheet: str) -> str:
-    return " ".join(p for p in (unit.name, period, sheet) if p)
+    # also the document title: XML cannot hold the control characters a pasted name may carry
+    return ILLEGAL_CHARACTERS_RE.sub("", " ".join(p for p in (unit.name, period, sheet) if p))
 
 
 _HELP = (
@@ -133,12 +135,15 @@ def _form_sheet(
     ws["A1"] = _title(rubric, "填报表", rubric.group(unit.group).title)
     xs.style(ws["A1"], font=xs.TITLE_FONT, align=xs.CENTER, border=False)
     ws.row_dimensions[1].height = 32
-    xs.style(ws.cell(2, 1, "填报单位："), font=xs.BOLD, border=False)
-    xs.style(ws.cell(2, 2, unit.name), border=False)
-    xs.style(ws.cell(2, 4, "考核期间："), font=xs.BOLD, border=False)
+    xs.style(xs.put(ws, 2, 1, "填报单位："), font=xs.BOLD, border=False)
+    xs.style(xs.put(ws, 2, 2, unit.name), border=False)
+    xs.style(xs.put(ws, 2, 4, "考核期间："), font=xs.BOLD, border=False)
     # without a period the unit types it: the cell is then open and yellow
     xs.style(
-        ws.cell(2, 5, period), border=not period, fill=None if period else xs.INPUT_FILL, locked=bool(period)
+        xs.put(ws, 2, 5, period),
+        border=not period,
+        fill=None if period else xs.INPUT_FILL,
+        locked=bool(period),
     )
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=ncol)
     ws["A3"] = (
@@ -149,7 +154,7 @@ def _form_sheet(
     xs.style(ws["A3"], font=xs.SMALL, border=False)
     xs.fit_row(ws, 3, {1: sum(FORM_WIDTHS.values())})
     for c, text in enumerate(fl.FORM_COLUMNS, start=1):
-        xs.style(ws.cell(fl.HEADER_ROW, c, text), font=xs.BOLD, fill=xs.HEADER_FILL, align=xs.CENTER)
+        xs.style(xs.put(ws, fl.HEADER_ROW, c, text), font=xs.BOLD, fill=xs.HEADER_FILL, align=xs.CENTER)
     ws.row_dimensions[fl.HEADER_ROW].height = 24
     inputs = (fl.COL_VALUE, fl.COL_EVIDENCE, fl.COL_NOTE)
     centred = (fl.COL_UNIT, fl.COL_VALUE)
@@ -159,7 +164,7 @@ def _form_sheet(
         values = (row.fid, fd.label, _unit_text(fd), None, basis, None, None)
         for c, value in enumerate(values):
             xs.style(
-                ws.cell(r, c + 1, value),
+                xs.put(ws, r, c + 1, value),
                 font=xs.SMALL if c == fl.COL_CODE else xs.FONT,
                 fill=xs.INPUT_FILL if c in inputs else xs.LABEL_FILL,
                 align=xs.CENTER if c in centred else xs.WRAP,
@@ -191,7 +196,7 @@ def _self_points(it: Item, group: str) -> Decimal | None:
 def _self_sheet(ws: Worksheet, rubric: Rubric, unit: Unit, period: str | None) -> None:
     xs.set_widths(ws, SELF_WIDTHS)
     for c, text in enumerate(fl.SELF_COLUMNS, start=1):
-        xs.style(ws.cell(1, c, text), font=xs.BOLD, fill=xs.HEADER_FILL, align=xs.CENTER)
+        xs.style(xs.put(ws, 1, c, text), font=xs.BOLD, fill=xs.HEADER_FILL, align=xs.CENTER)
     ws.row_dimensions[1].height = 24
     words = {id(it): "填写加分值" for it in rubric.bonus.items}
     words |= {id(it): "填写减分值（正数）" for it in rubric.penalty.items}
@@ -201,7 +206,7 @@ def _self_sheet(ws: Worksheet, rubric: Rubric, unit: Unit, period: str | None) -
         for c, value in enumerate((it.id, it.title, shown, None, None), start=1):
             editable = c >= 4
             xs.style(
-                ws.cell(r, c, value),
+                xs.put(ws, r, c, value),
                 font=xs.SMALL if c == 1 else xs.FONT,
                 fill=xs.INPUT_FILL if editable else xs.LABEL_FILL,
                 align=xs.CENTER if c in (3, 4) else xs.WRAP,
@@ -231,7 +236,7 @@ def _help_sheet(ws: Worksheet, rubric: Rubric, unit: Unit, period: str | None) -
     width = 78.0  # fits A4 portrait without scaling
     ws.column_dimensions["A"].width = width
     for r, (text, font) in enumerate(lines, start=1):
-        xs.style(ws.cell(r, 1, text or None), font=font, border=False)
+        xs.style(xs.put(ws, r, 1, text or None), font=font, border=False)
         xs.fit_row(ws, r, {1: width}, minimum=28 if r == 1 else 18)
     xs.page_setup(ws, landscape=False, header=_print_header(unit, period, fl.HELP_SHEET))
     xs.protect(ws)
@@ -239,8 +244,8 @@ def _help_sheet(ws: Worksheet, rubric: Rubric, unit: Unit, period: str | None) -
 
 def _meta_sheet(ws: Worksheet, values: dict[str, str]) -> None:
     for r, key in enumerate(fl.META_KEYS, start=1):
-        ws.cell(r, 1, key)
-        ws.cell(r, 2, values[key]).number_format = "@"  # "2022" must stay text
+        xs.put(ws, r, 1, key)
+        xs.put(ws, r, 2, values[key]).number_format = "@"  # "2022" must stay text
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 40
     ws.sheet_state = "hidden"
@@ -257,7 +262,7 @@ def _list_sheet(wb: Workbook, rows: list[FieldRow]) -> dict[str, str]:
     for c, row in enumerate(long_rows, start=1):
         choices = row.fd.choices or []
         for r, choice in enumerate(choices, start=1):
-            ws.cell(r, c, choice)
+            xs.put(ws, r, c, choice)
         col = get_column_letter(c)
         refs[row.fid] = f"_lists!${col}$1:${col}${len(choices)}"
     ws.sheet_state = "hidden"
@@ -343,11 +348,11 @@ def _table_sheet(ws: Worksheet, rubric: Rubric, group: str, members: list[Unit],
     xs.style(ws["A2"], font=xs.BOLD, border=False)
     header = 3  # the table reader looks for its header among the first 10 rows
     for c, text in enumerate(["单位名称", *(_label_with_unit(row.fd) for row in rows)], start=1):
-        xs.style(ws.cell(header, c, text), font=xs.BOLD, fill=xs.HEADER_FILL, align=xs.CENTER)
+        xs.style(xs.put(ws, header, c, text), font=xs.BOLD, fill=xs.HEADER_FILL, align=xs.CENTER)
     xs.fit_row(ws, header, widths, minimum=30)
     first, last = header + 1, header + max(len(members), 1)
     for r, u in enumerate(members, start=first):
-        xs.style(ws.cell(r, 1, u.name), fill=xs.LABEL_FILL)
+        xs.style(xs.put(ws, r, 1, u.name), fill=xs.LABEL_FILL)
         ws.row_dimensions[r].height = 20
     for c, row in enumerate(rows, start=2):
         for r in range(first, last + 1):

@@ -66,8 +66,6 @@ SEVERITY_FILL = {"error": RED, "warning": GRADE_FILL["合格"]}
 # rank change: places gained or lost since the previous period
 CHANGE = {"zh": '"↑"0;"↓"0;"持平"', "en": '"↑"0;"↓"0;"same"'}
 
-# Starts a formula in Excel, LibreOffice or WPS (full-width forms: typed through a Chinese IME).
-_FORMULA_START = ("=", "+", "-", "@", "＝", "＋", "－", "＠")
 _MAX_CELL_TEXT = 32_767  # Excel's limit; longer text is cut rather than corrupting the file
 _MIN_WIDTH, _MAX_WIDTH = 6, 60
 _HEADER_WIDTH = 12  # wider headers wrap onto a second line
@@ -98,7 +96,7 @@ def _lines(text: str, width: float) -> int:
 
 def risky(text: str) -> bool:
     """True when ``text`` could be taken for a formula (leading whitespace, tab and CR ignored)."""
-    return text.lstrip(" \t\r\n\u3000").startswith(_FORMULA_START)
+    return text.lstrip(" \t\r\n\u3000").startswith(xs.FORMULA_START)
 
 
 def number_format(decimals: int) -> str:
