@@ -1,12 +1,18 @@
-"""Small builders for tests: a rubric from YAML text, inputs from plain dicts."""
+"""Small builders for tests: a rubric from YAML text, inputs from plain dicts, shipped examples."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 import textwrap
 from decimal import Decimal
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
+from typer.testing import CliRunner
+
+from safescore.cli.app import app
 from safescore.inputs.model import CellRef, FieldValue, Inputs, ScoreRow, UnitReturn
 from safescore.problems import Report
 from safescore.rubric.check import check_rubric
@@ -61,3 +67,46 @@ def make_inputs(
             if t.values.get(u.name, t.default) is not None
         }
     return inputs
+
+
+# --- the shipped examples (examples/<name>/) -----------------------------------------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def load_generator(example: str) -> ModuleType:
+    """``examples/<example>/make_data.py`` as a module, for its ground truth (values, layouts, mess)."""
+    name = f"{example}_make_data"
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / example / "make_data.py")
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    sys.modules[name] = mod  # dataclasses look their module up
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def invoke_cli(*args: object, env: dict[str, str | None] | None = None) -> tuple[int, str]:
+    """Run ``safescore ARGS`` in-process: (exit code, output). A crash inside a command is re-raised.
+
+    ``env`` adds to (a value of None removes from) the environment, on top of a wide, colourless terminal.
+    """
+    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", **(env or {})})
+    result = runner.invoke(app, [str(a) for a in args])
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return result.exit_code, result.output
+
+
+def init_example(tmp_path: Path, name: str, env: dict[str, str | None] | None = None) -> Path:
+    """``safescore init <tmp_path>/<name>-demo --example <name>`` (must succeed): the project folder."""
+    project = tmp_path / f"{name}-demo"
+    code, output = invoke_cli("init", project, "--example", name, env=env)
+    assert code == 0, output
+    return project
+
+
+def run_project_cli(
+    project: Path, *args: object, env: dict[str, str | None] | None = None
+) -> tuple[int, str]:
+    """``safescore run <project> ARGS``: (exit code, output)."""
+    return invoke_cli("run", project, *args, env=env)

@@ -9,36 +9,19 @@ computation. The generator (examples/dancheng/make_data.py) is imported for its 
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import docx
 import pytest
-from conftest import ROOT
-from typer.testing import CliRunner
+from helpers import init_example, load_generator, run_project_cli
 
-from safescore.cli.app import app
-
-
-def _load_generator() -> ModuleType:
-    name = "dancheng_make_data"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / "dancheng" / "make_data.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod  # dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
-
-
-md = _load_generator()
+md = load_generator("dancheng")
 SEED = 2019  # the generator's default, used by init
 BLACKLIST = "列入黑名单"
 ISSUED = "1563148800"  # SOURCE_DATE_EPOCH: 2019-07-15, so the 文号 reads 郸安办〔2019〕1号
@@ -72,7 +55,6 @@ class Period:
 @dataclass
 class Project:
     root: Path
-    init_output: str
     run_code: int
     run_output: str
 
@@ -84,16 +66,9 @@ class Project:
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Project]:
     """``safescore init DIR --example dancheng`` and one bare ``safescore run`` in it."""
-    root = tmp_path_factory.mktemp("dancheng") / "dancheng-demo"
-    runner = CliRunner(
-        env={"COLUMNS": "200", "NO_COLOR": "1", "SOURCE_DATE_EPOCH": ISSUED, "SAFESCORE_DB": None}
-    )
-    init = runner.invoke(app, ["init", str(root), "--example", "dancheng"])
-    assert init.exit_code == 0, init.output
-    run = runner.invoke(app, ["run", str(root)])
-    if run.exception is not None and not isinstance(run.exception, SystemExit):
-        raise run.exception
-    yield Project(root, init.output, run.exit_code, run.output)
+    env: dict[str, str | None] = {"SOURCE_DATE_EPOCH": ISSUED, "SAFESCORE_DB": None}
+    root = init_example(tmp_path_factory.mktemp("dancheng"), "dancheng", env)
+    yield Project(root, *run_project_cli(root, env=env))
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +91,10 @@ def test_init_lays_out_both_halves_and_run_is_clean(project: Project) -> None:
             assert got == [f"{name}-{p}.xlsx"], folder
     config = (project.root / "safescore.toml").read_text(encoding="utf-8")
     # the two ledgers are the rubric's record lists, named in [sources] like assessor sheets
-    assert 'hazards = "data/{period}/hazards"' in config and 'inspections = "data/{period}/inspections"' in config
+    assert (
+        'hazards = "data/{period}/hazards"' in config
+        and 'inspections = "data/{period}/inspections"' in config
+    )
     assert 'period = "2019H1"' in config and 'year = "2019"' in config
     assert project.run_code == 0, project.run_output
     for folder in ("2019H1", "2019H2", "2019-annual"):

@@ -12,34 +12,18 @@ The seed's facts, each checked against a hand computation from the generator's g
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import openpyxl
 import pytest
 from conftest import ROOT
-from typer.testing import CliRunner
+from helpers import init_example, load_generator, run_project_cli
 
-from safescore.cli.app import app
-
-
-def _load_generator() -> ModuleType:
-    name = "hubei_make_data"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / "hubei" / "make_data.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod  # dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
-
-
-md = _load_generator()
+md = load_generator("hubei")
 PERIOD = "2016"
 SEED = 2016  # make_data's default, which `init` uses
 TARGETS_XLSX = ROOT / "rubrics" / "targets" / "hubei-mubiao.xlsx"
@@ -81,17 +65,13 @@ class Run:
 
 @pytest.fixture(scope="module")
 def hb(tmp_path_factory: pytest.TempPathFactory) -> Run:
-    project = tmp_path_factory.mktemp("hubei") / "hubei-demo"
-    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1"})
-    for args in (["init", str(project), "--example", "hubei"], ["run", str(project), "--quiet"]):
-        res = runner.invoke(app, args)
-        if res.exception is not None and not isinstance(res.exception, SystemExit):
-            raise res.exception
-        assert res.exit_code == 0, (args, res.stdout, res.stderr)
+    project = init_example(tmp_path_factory.mktemp("hubei"), "hubei")
+    code, output = run_project_cli(project, "--quiet")
+    assert code == 0, output
     out = project / "out" / PERIOD
     data = json.loads((out / "results.json").read_text(encoding="utf-8"))
     units = {u["unit"]: u for u in data["units"]}
-    return Run(project, out, res.exit_code, units, data["problems"], data["inputs"])
+    return Run(project, out, code, units, data["problems"], data["inputs"])
 
 
 # --- the project ----------------------------------------------------------------------------------
@@ -118,7 +98,7 @@ def test_messy_returns_read(hb: Run) -> None:
     # 黄石 typed its deaths in full-width digits
     deaths = [i for i in hb.item(CITY["黄石"], "acc.deaths")["inputs"] if i["field"] == "deaths"]
     assert deaths[0]["value"] == TRUTH["黄石"].values["deaths"]
-    assert deaths[0]["raw"] == str(deaths[0]["value"]).translate(md._FULLWIDTH)
+    assert deaths[0]["raw"] == md.xl.number_as_text(deaths[0]["value"], "fullwidth")
     # hand-made forms: unit from 填报单位 (an alias, a trailing space, a line break)
     for short in md.HAND_MADE:
         assert hb.units[CITY[short]]["status"] == "已报送"

@@ -10,24 +10,18 @@ rubrics/qingdao-kaohe.yaml.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
-from conftest import ROOT
-from typer.testing import CliRunner
+from helpers import init_example, invoke_cli, load_generator, run_project_cli
 
 from safescore import load_rubric, read_inputs
-from safescore.cli.app import app
 from safescore.inputs.model import Inputs
-from safescore.project.init import init_project
 from safescore.results.annual import round_half_up
 from safescore.results.load import load_result
 from safescore.results.model import Result, UnitResult
@@ -36,17 +30,7 @@ QUARTERS = ["2022Q1", "2022Q2", "2022Q3", "2022Q4"]
 SEED = 2022
 
 
-def _load_generator() -> ModuleType:
-    name = "qingdao_make_data"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / "qingdao" / "make_data.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod  # dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
-
-
-md = _load_generator()
+md = load_generator("qingdao")
 
 
 @dataclass
@@ -63,20 +47,13 @@ class Project:
 @pytest.fixture(scope="module")
 def qd(tmp_path_factory: pytest.TempPathFactory) -> Project:
     base = tmp_path_factory.mktemp("qingdao")
-    root = base / "qingdao-demo"
     db = base / "history.db"
-    init_project(root, "qingdao")
-    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "SAFESCORE_DB": str(db)})
-
-    def cli(*args: object) -> int:
-        got = runner.invoke(app, [str(a) for a in args])
-        if got.exception is not None and not isinstance(got.exception, SystemExit):
-            raise got.exception
-        return got.exit_code
-
-    exits = {p: cli("run", root, "--period", p, "--quiet") for p in QUARTERS}
+    env: dict[str, str | None] = {"SAFESCORE_DB": str(db)}
+    root = init_example(base, "qingdao", env)
+    exits = {p: run_project_cli(root, "--period", p, "--quiet", env=env)[0] for p in QUARTERS}
     rubric = root / "rubrics" / "qingdao-kaohe.yaml"
-    exits["2022"] = cli("annual", rubric, "--year", "2022", "--db", db, "-o", base / "annual", "--quiet")
+    annual = ("annual", rubric, "--year", "2022", "--db", db, "-o", base / "annual", "--quiet")
+    exits["2022"] = invoke_cli(*annual, env=env)[0]
     periods = {p: load_result(root / "out" / p / "results.json") for p in QUARTERS}
     return Project(root, periods, load_result(base / "annual" / "results.json"), exits)
 

@@ -10,22 +10,18 @@ bulletin in Word and HTML.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import zipfile
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import openpyxl
 import pytest
 from conftest import ROOT, RunCli
-from typer.testing import CliRunner
+from helpers import init_example, load_generator, run_project_cli
 
 from safescore import load_rubric
-from safescore.cli.app import app
 
 PERIOD = "2023-11"
 MONTHS = ("2023-09", "2023-10", "2023-11")
@@ -46,30 +42,17 @@ AREAS = (
 TITLE = "关于2023年11月天衢新区安全生产“三化”改革考评结果的通报"
 
 
-def _load_generator() -> ModuleType:
-    name = "tianqu_make_data"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / "tianqu" / "make_data.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod  # dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
-
-
-md = _load_generator()
+md = load_generator("tianqu")
 
 
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A project made by ``safescore init --example tianqu`` and run once (exit code checked)."""
     base = tmp_path_factory.mktemp("tianqu")
-    runner = CliRunner(env={"COLUMNS": "200", "NO_COLOR": "1", "SAFESCORE_DB": str(base / "history.db")})
-    proj = base / "tianqu-demo"
-    for args in (["init", str(proj), "--example", "tianqu"], ["run", str(proj)]):
-        res = runner.invoke(app, args)
-        if res.exception is not None and not isinstance(res.exception, SystemExit):
-            raise res.exception
-        assert res.exit_code == 0, (args, res.stdout, res.stderr)
+    env: dict[str, str | None] = {"SAFESCORE_DB": str(base / "history.db")}
+    proj = init_example(base, "tianqu", env)
+    code, output = run_project_cli(proj, env=env)
+    assert code == 0, output
     return proj
 
 

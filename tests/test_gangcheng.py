@@ -6,34 +6,21 @@ it wrote, the messy cells (MESS, NAME_AS_WRITTEN, HIDDEN_ROW_UNIT) and the on-si
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import openpyxl
 import pytest
 from conftest import GANGCHENG_PERIOD, ROOT
+from helpers import load_generator
 from openpyxl.utils import get_column_letter
 
 from safescore import Inputs, Result, Rubric, load_rubric, read_inputs, score
 
-
-def _load_generator() -> ModuleType:
-    name = "gangcheng_make_data"
-    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / "gangcheng" / "make_data.py")
-    assert spec is not None and spec.loader is not None
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[name] = mod  # dataclasses look their module up
-    spec.loader.exec_module(mod)
-    return mod
-
-
-md = _load_generator()
+md = load_generator("gangcheng")
 SEED = 2022
 SHEETS = {"dept": "区直部门", "street": "街道"}
 LAYOUTS = {"dept": md.DEPT_LAYOUT, "street": md.STREET_LAYOUT}
@@ -146,7 +133,7 @@ def test_hidden_row_is_read_with_warning(gc: Run) -> None:
 
 
 MISSING = [
-    (u, f) for (u, f), style in md.MESS.items() if style in md.MISSING_STYLES and f not in md.BLANK_ZERO
+    (u, f) for (u, f), style in md.MESS.items() if style in md.xl.MISSING_STYLES and f not in md.BLANK_ZERO
 ]
 
 

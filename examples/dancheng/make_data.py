@@ -23,21 +23,26 @@ Example::
 from __future__ import annotations
 
 import argparse
-import io
 import random
 import re
-import zipfile
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 HERE = Path(__file__).resolve().parent
+# The helpers all generators share live in examples/_shared. This file runs as a script and is also
+# loaded by path (safescore init, the tests), so examples/ is put on the path either way.
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
+from _shared import workbook as xl  # noqa: E402
+from _shared.values import clamp  # noqa: E402
+
+OFFICE = "郸城县应急管理局"
 HALF_CN = {1: "上半年", 2: "下半年"}
 
 # --- enterprises -------------------------------------------------------------------------------
@@ -164,7 +169,6 @@ MESS: dict[tuple[str, str], str] = {
     ("郸城县宏图彩印有限公司", "rules_issued"): "fullwidth",
     ("郸城县恒通机械制造有限公司", "major_reported"): "slash",
 }
-MISSING_STYLES = {"blank", "slash", "dash", "wu"}
 # The 该建不建 enterprise leaves every 双重预防 column at “/” in 2019H1 (dp_built is 否).
 NOT_BUILT_SLASH = [
     "rules_issued",
@@ -226,10 +230,9 @@ BOOL = {
 BLANK_ZERO = {"major_risks", "deaths", "promoted", "notified"}
 
 # --- sheet layouts: blocks of (field, header text) ---------------------------------------------
-Block = tuple[str | None, list[tuple[str, str]]]
 
 
-def _layout(group: str) -> list[Block]:
+def _layout(group: str) -> list[xl.Block]:
     tailored = (
         ("alarm_rate", "可燃有毒气体检测报警\n设施完好率（%）")
         if group == "hazchem"
@@ -411,18 +414,14 @@ def half_bounds(year: int, half: int) -> tuple[date, date]:
     return (date(year, 1, 1), date(year, 6, 30)) if half == 1 else (date(year, 7, 1), date(year, 12, 31))
 
 
-def _clamp(x: float, lo: float, hi: float) -> float:
-    return max(lo, min(hi, x))
-
-
 def quality(e: Ent, year: int, half: int, seed: int) -> float:
     base = e.base if e.base is not None else random.Random(f"{seed}:{e.name}").uniform(0.62, 0.9)
-    return _clamp(base + random.Random(f"{seed}:{year}H{half}:{e.name}:q").uniform(-0.04, 0.04), 0.05, 1.0)
+    return clamp(base + random.Random(f"{seed}:{year}H{half}:{e.name}:q").uniform(-0.04, 0.04), 0.05, 1.0)
 
 
 def _rate(rng: random.Random, lo: float, q: float, spread: float = 0.03) -> float:
     """A fraction rising with ``q`` from ``lo`` to 1, with noise, to 3 decimals (0.1 percentage point)."""
-    x = _clamp(lo + (1 - lo) * q + rng.uniform(-spread, spread), 0.0, 1.0)
+    x = clamp(lo + (1 - lo) * q + rng.uniform(-spread, spread), 0.0, 1.0)
     if q > 0.9 and rng.random() < 0.5:
         x = 1.0
     return round(x, 3)
@@ -432,7 +431,7 @@ def unit_values(e: Ent, q: float, rng: random.Random, year: int, half: int) -> d
     v: dict[str, Any] = {}
     v["dp_built"] = True
     v["leader_group"] = q > 0.4 or rng.random() < 0.5
-    v["rules_issued"] = 5 if q > 0.82 else _clamp_int(round(2 + 3.5 * q + rng.uniform(-0.8, 0.8)), 1, 5)
+    v["rules_issued"] = 5 if q > 0.82 else clamp(round(2 + 3.5 * q + rng.uniform(-0.8, 0.8)), 1, 5)
     v["duty_rate"] = _rate(rng, 0.78, q)
     v["risk_cover"] = _rate(rng, 0.82, q)
     v["eval_method"] = q > 0.5 or rng.random() < 0.3
@@ -468,10 +467,6 @@ def unit_values(e: Ent, q: float, rng: random.Random, year: int, half: int) -> d
     return v
 
 
-def _clamp_int(x: int, lo: int, hi: int) -> int:
-    return max(lo, min(hi, x))
-
-
 def build_units(period: str, seed: int) -> list[UnitData]:
     """Every enterprise with its clean values for ``period`` (the hazard counts are the ledger's)."""
     year, half = parse_period(period)
@@ -490,10 +485,8 @@ def build_units(period: str, seed: int) -> list[UnitData]:
             u.note = DEATH_NOTE
         elif e.name == NOT_BUILT_UNIT and half == 1:
             u.note = "尚未开展“双重预防”体系建设"
-        for (name, fld), style in MESS.items():
-            if name == e.name and style in MISSING_STYLES:
-                u.values[fld] = 0 if fld in BLANK_ZERO else None
         units.append(u)
+    xl.clean_missing({u.name: u.values for u in units}, MESS, BLANK_ZERO)
     return units
 
 
@@ -510,7 +503,7 @@ def hazards_for_half(e: Ent, year: int, half: int, seed: int) -> list[Hazard]:
     rng = random.Random(f"{seed}:{year}H{half}:{e.name}:hazards")
     start, end = half_bounds(year, half)
     not_built = e.name == NOT_BUILT_UNIT and half == 1
-    n = 3 if not_built else _clamp_int(round((e.staff**0.5) * 1.3 * (0.5 + q) + rng.uniform(0, 4)), 4, 45)
+    n = 3 if not_built else clamp(round((e.staff**0.5) * 1.3 * (0.5 + q) + rng.uniform(0, 4)), 4, 45)
     texts = SPECIFIC_HAZARDS[e.kind] + GENERAL_HAZARDS
     out: list[Hazard] = []
     for _ in range(n):
@@ -595,199 +588,68 @@ def inspections_until(end: date, seed: int) -> list[Inspection]:
 
 # --- cells -------------------------------------------------------------------------------------
 
-_FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
-
-
-def _num_text(x: float) -> str:
-    return f"{x:.10g}"
-
 
 def render(fld: str, value: Any, style: str | None, group: str) -> tuple[Any, str | None]:
     """The cell value (and number format) a clerk would have typed for ``value``."""
-    if style == "blank":
-        return None, None
-    if style in {"slash", "dash", "wu"}:
-        return {"slash": "/", "dash": "—", "wu": "无"}[style], None
+    if style in xl.MISSING_STYLES:
+        return xl.MISSING_TEXT[style], None
     if value is None:
         return "/", None
     if fld in BOOL:
-        yes_no = {"check": ("√", "×"), "youwu": ("有", "无")}.get(style or "", ("是", "否"))
-        return yes_no[0] if value else yes_no[1], None
+        return xl.yes_no(value, style), None
     if fld in PERCENT:
-        style = style or ("pct_fmt" if group == "industry" else "pct100")
-        pct = round(value * 100, 1)
-        if style == "pct100":
-            return (int(pct) if pct == int(pct) else pct), "0.0"
-        if style == "pct_text":
-            return f"{_num_text(pct)}%", None
-        if style == "pct_frac":
-            return value, None
-        if style == "pct_fmt":
-            return value, "0.0%"
         if style == "text":
-            return _num_text(value), None
-        raise ValueError(style)
-    if style == "fullwidth":
-        return _num_text(value).translate(_FULLWIDTH), None
-    if style == "text":
-        return _num_text(value), None
+            return xl.number_as_text(value, style), None
+        return xl.percent_cell(value, style or ("pct_fmt" if group == "industry" else "pct100"))
+    if style in {"text", "fullwidth"}:
+        return xl.number_as_text(value, style), None
     return value, None
 
 
 def date_cell(d: date, k: int) -> Any:
     """How the k-th date of a ledger is written: mostly a real date, sometimes text or a serial."""
     if k % 11 == 3:
-        return f"{d.year}.{d.month}.{d.day}"
+        return xl.date_as_written(d, "dotted")
     if k % 13 == 5:
-        return f"{d.year}年{d.month}月{d.day}日"
+        return xl.date_as_written(d, "cn")
     if k % 17 == 7:
-        return (d - date(1899, 12, 30)).days  # an Excel serial number without a date format
+        return xl.date_as_written(d, "serial")  # an Excel serial number without a date format
     return d
-
-
-# --- workbook helpers --------------------------------------------------------------------------
-
-THIN = Side(style="thin", color="000000")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-FONT = Font(name="宋体", size=10)
-BOLD = Font(name="宋体", size=10, bold=True)
-TITLE = Font(name="方正小标宋简体", size=16)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-
-
-def _cell(
-    ws: Worksheet, row: int, col: int, value: Any, *, font: Font = FONT, align: Alignment = CENTER
-) -> None:
-    c = ws.cell(row=row, column=col, value=value)
-    c.font = font
-    c.alignment = align
-    c.border = BORDER
-
-
-def save_deterministic(wb: Workbook, path: Path, stamp: datetime) -> None:
-    """Save ``wb`` with fixed zip-entry times and document dates, so reruns are byte-identical."""
-    wb.properties.creator = "郸城县应急管理局"
-    wb.properties.lastModifiedBy = "郸城县应急管理局"
-    wb.properties.created = stamp
-    buf = io.BytesIO()
-    wb.save(buf)
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + iso.encode() + rb"\g<2>",
-                    data,
-                )
-            out = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            out.compress_type = zipfile.ZIP_DEFLATED
-            out.external_attr = info.external_attr
-            dst.writestr(out, data)
-    tmp.replace(path)
-
-
-def _title_rows(ws: Worksheet, ncol: int, title: str, note: str) -> None:
-    last = get_column_letter(ncol)
-    ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = title
-    ws["A1"].font = TITLE
-    ws["A1"].alignment = CENTER
-    ws.row_dimensions[1].height = 32
-    ws.merge_cells(f"A2:{last}2")
-    ws["A2"] = note
-    ws["A2"].font = FONT
-    ws["A2"].alignment = LEFT
-    ws.row_dimensions[2].height = 30
 
 
 # --- the consolidation sheet -------------------------------------------------------------------
 
 
 def columns_of(group: str) -> list[str]:
-    return [f for _, block in LAYOUTS[group] for f, _ in block]
+    return xl.layout_fields(LAYOUTS[group])
 
 
 def write_group_sheet(ws: Worksheet, title: str, units: list[UnitData], group: str) -> None:
     layout = LAYOUTS[group]
     columns = columns_of(group)
     ncol = 2 + len(columns) + 1  # 序号, 企业名称, fields..., 备注
-    _title_rows(
+    xl.title_rows(
         ws,
         ncol,
         title,
         "填报说明：1.由企业自评填报，行业主管部门审核；2.比率类指标填写百分数；3.是否类指标填“是/否”；"
         "4.不涉及的填“/”；5.隐患数以县“双重预防”信息系统台账为准；6.每半年结束后5个工作日内报县应急管理局。",
     )
-    for col, text in ((1, "序号"), (2, "企业名称")):
-        _cell(ws, 3, col, text, font=BOLD)
-        _cell(ws, 4, col, None, font=BOLD)
-        ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-    col = 3
-    for block_title, block in layout:
-        if block_title is None:
-            for _, header in block:
-                _cell(ws, 3, col, header, font=BOLD)
-                _cell(ws, 4, col, None, font=BOLD)
-                ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-                col += 1
-            continue
-        _cell(ws, 3, col, block_title, font=BOLD)
-        for k, (_, header) in enumerate(block):
-            if k:
-                _cell(ws, 3, col + k, None, font=BOLD)
-            _cell(ws, 4, col + k, header, font=BOLD)
-        ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + len(block) - 1)
-        col += len(block)
-    _cell(ws, 3, col, "备注", font=BOLD)
-    _cell(ws, 4, col, None, font=BOLD)
-    ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-    for r in (3, 4):
-        for c in range(1, ncol + 1):
-            ws.cell(row=r, column=c).fill = HEAD_FILL
-    ws.row_dimensions[3].height = 20
-    ws.row_dimensions[4].height = 60
-
+    xl.two_row_header(ws, layout, "企业名称", 60)
     row = 5
     for seq, u in enumerate(units, start=1):
-        _cell(ws, row, 1, seq)
-        _cell(ws, row, 2, NAME_AS_WRITTEN.get(u.name, u.name), align=LEFT)
-        for k, fld in enumerate(columns):
-            style = MESS.get((u.name, fld))
-            cell_value, fmt = render(fld, u.values.get(fld), style, u.group)
-            _cell(ws, row, 3 + k, cell_value)
-            if fmt:
-                ws.cell(row=row, column=3 + k).number_format = fmt
-        _cell(ws, row, ncol, u.note, align=LEFT)
+        values = [render(fld, u.values.get(fld), MESS.get((u.name, fld)), u.group) for fld in columns]
+        xl.table_row(ws, row, seq, NAME_AS_WRITTEN.get(u.name, u.name), values, u.note)
         if u.name == HIDDEN_ROW_UNIT:
             ws.row_dimensions[row].hidden = True
         row += 1
-    # 合计: plain numbers over the count columns
-    _cell(ws, row, 1, None, font=BOLD)
-    _cell(ws, row, 2, "合计", font=BOLD)
-    for k, fld in enumerate(columns):
-        total = None
-        if fld in {"hazards_found", "hazards_fixed", "major_risks", "deaths", "promoted", "notified"}:
-            total = sum(u.values.get(fld) or 0 for u in units)
-        _cell(ws, row, 3 + k, total, font=BOLD)
-    _cell(ws, row, ncol, None)
-    row += 1
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=12)
-    ws.cell(
-        row=row, column=1, value="填报单位（盖章）：郸城县应急管理局　　填报人：张××　　审核人：李××"
-    ).font = FONT
-    ws.row_dimensions[row].height = 24
-    ws.column_dimensions["A"].width = 5
-    ws.column_dimensions["B"].width = 32
-    for c in range(3, ncol):
-        ws.column_dimensions[get_column_letter(c)].width = 12
-    ws.column_dimensions[get_column_letter(ncol)].width = 28
-    ws.freeze_panes = "C5"
+    # 合计 over the count columns
+    summed = {"hazards_found", "hazards_fixed", "major_risks", "deaths", "promoted", "notified"}
+    xl.total_row(
+        ws, row, [sum(u.values.get(f) or 0 for u in units) if f in summed else None for f in columns]
+    )
+    xl.signature_row(ws, row + 1, f"填报单位（盖章）：{OFFICE}　　填报人：张××　　审核人：李××")
+    xl.table_widths(ws, ncol, name_width=32, note_width=28)
 
 
 def write_returns(units: list[UnitData], period: str, path: Path, stamp: datetime) -> None:
@@ -801,17 +663,14 @@ def write_returns(units: list[UnitData], period: str, path: Path, stamp: datetim
     )
     ws = wb.create_sheet(SHEETS["industry"])
     write_group_sheet(ws, f"{head}（工贸企业）", [u for u in units if u.group == "industry"], "industry")
-    ws = wb.create_sheet("说明")
     lines = [
         "说明",
         f"1. 本表为{year}年{HALF_CN[half]}企业“双重预防”体系建设评估数据汇总，由县应急管理局根据企业自评和行业部门审核数据整理。",
         "2. 隐患排查治理、“逢查必考”和立案查处情况以县“双重预防”信息系统台账和执法检查记录为准，表中企业自报隐患数仅供核对。",
         "3. 评分标准见《郸城县企业安全生产“双重预防”体系建设考核评分细则》。",
     ]
-    for r, text in enumerate(lines, start=1):
-        ws.cell(row=r, column=1, value=text).font = BOLD if r == 1 else FONT
-    ws.column_dimensions["A"].width = 110
-    save_deterministic(wb, path, stamp)
+    xl.notes_sheet(wb, lines, 110)
+    xl.save_deterministic(wb, path, stamp, OFFICE)
 
 
 HAZARD_HEAD = [
@@ -843,15 +702,13 @@ def write_hazards(rows: list[Hazard], period: str, end: date, path: Path, stamp:
     wb = Workbook()
     ws = wb.active
     ws.title = "隐患排查治理台账"
-    _title_rows(
+    xl.title_rows(
         ws,
         len(HAZARD_HEAD),
         f"郸城县企业隐患排查治理台账（{year}年1月1日—{end.month}月{end.day}日）",
         f"数据来源：郸城县“双重预防”信息系统；导出时间：{end.year}年{end.month}月{end.day}日24时；整改状态为导出时状态。",
     )
-    for c, text in enumerate(HAZARD_HEAD, start=1):
-        _cell(ws, 3, c, text, font=BOLD)
-        ws.cell(row=3, column=c).fill = HEAD_FILL
+    xl.header_row(ws, 3, HAZARD_HEAD)
     for k, h in enumerate(rows):
         r = 4 + k
         status = h.status_at(end)
@@ -869,13 +726,11 @@ def write_hazards(rows: list[Hazard], period: str, end: date, path: Path, stamp:
             status,
         ]
         for c, v in enumerate(values, start=1):
-            _cell(ws, r, c, v, align=LEFT if c in (2, 5) else CENTER)
-            if isinstance(v, date):
-                ws.cell(row=r, column=c).number_format = "yyyy-mm-dd"
-    for col, width in zip("ABCDEFGHI", (6, 30, 12, 14, 50, 8, 10, 12, 9), strict=True):
-        ws.column_dimensions[col].width = width
+            fmt = "yyyy-mm-dd" if isinstance(v, date) else None
+            xl.cell(ws, r, c, v, align=xl.LEFT if c in (2, 5) else xl.CENTER, fmt=fmt)
+    xl.column_widths(ws, (6, 30, 12, 14, 50, 8, 10, 12, 9))
     ws.freeze_panes = "A4"
-    save_deterministic(wb, path, stamp)
+    xl.save_deterministic(wb, path, stamp, OFFICE)
 
 
 def write_inspections(rows: list[Inspection], period: str, end: date, path: Path, stamp: datetime) -> None:
@@ -883,20 +738,18 @@ def write_inspections(rows: list[Inspection], period: str, end: date, path: Path
     wb = Workbook()
     ws = wb.active
     ws.title = "逢查必考记录"
-    _title_rows(
+    xl.title_rows(
         ws,
         len(INSPECTION_HEAD),
         f"郸城县应急管理局执法检查“逢查必考”记录（{year}年1月1日—{end.month}月{end.day}日）",
         "说明：执法人员按“逢查必考”原则，分批次随机抽考企业负责人、安全管理人员和一线员工“双重预防”应知应会内容。",
     )
-    for c, text in enumerate(INSPECTION_HEAD, start=1):
-        _cell(ws, 3, c, text, font=BOLD)
-        ws.cell(row=3, column=c).fill = HEAD_FILL
+    xl.header_row(ws, 3, INSPECTION_HEAD)
     for k, x in enumerate(rows):
         r = 4 + k
         tested: Any = x.tested
         if k % 19 == 4:
-            tested = str(x.tested).translate(_FULLWIDTH)  # full-width digits
+            tested = xl.fullwidth(str(x.tested))  # full-width digits
         fine: Any = x.fine if x.fine is not None else "/"
         values = [
             k + 1,
@@ -910,13 +763,11 @@ def write_inspections(rows: list[Inspection], period: str, end: date, path: Path
             x.issue,
         ]
         for c, v in enumerate(values, start=1):
-            _cell(ws, r, c, v, align=LEFT if c in (2, 9) else CENTER)
-            if isinstance(v, date):
-                ws.cell(row=r, column=c).number_format = "yyyy-mm-dd"
-    for col, width in zip("ABCDEFGHI", (6, 30, 12, 14, 9, 9, 13, 10, 50), strict=True):
-        ws.column_dimensions[col].width = width
+            fmt = "yyyy-mm-dd" if isinstance(v, date) else None
+            xl.cell(ws, r, c, v, align=xl.LEFT if c in (2, 9) else xl.CENTER, fmt=fmt)
+    xl.column_widths(ws, (6, 30, 12, 14, 9, 9, 13, 10, 50))
     ws.freeze_panes = "A4"
-    save_deterministic(wb, path, stamp)
+    xl.save_deterministic(wb, path, stamp, OFFICE)
 
 
 # --- main --------------------------------------------------------------------------------------

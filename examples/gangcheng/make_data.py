@@ -21,21 +21,25 @@ Example::
 from __future__ import annotations
 
 import argparse
-import io
 import random
-import re
-import zipfile
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 HERE = Path(__file__).resolve().parent
+# The helpers all generators share live in examples/_shared. This file runs as a script and is also
+# loaded by path (safescore init, the tests), so examples/ is put on the path either way.
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
+from _shared import workbook as xl  # noqa: E402
+from _shared.values import clamp, frac, parse_quarter  # noqa: E402
+
+OFFICE = "钢城区安委会办公室"
 CN_QUARTER = {1: "一", 2: "二", 3: "三", 4: "四"}
 
 # Field types and the fields whose blank / 无 / "/" count as zero, as in rubrics/gangcheng-sanze.yaml.
@@ -171,10 +175,8 @@ MESS: dict[tuple[str, str], str] = {
 }
 # Values pinned so the √/× and 有/无 cells include a 'no' (× and 无 mean False).
 FORCE = {("辛庄街道", "duty_list"): False, ("钢城经济开发区", "plan_revised"): False}
-MISSING_STYLES = {"blank", "slash", "dash", "wu"}
 
 # --- sheet layouts: blocks of (field, header text) ---------------------------------------------
-Block = tuple[str | None, list[tuple[str, str]]]
 DUTY_DEPT = [
     ("meetings", "研究安全生产\n工作会议次数(次)"),
     ("duty_list", "是否制定安全\n生产责任清单"),
@@ -207,13 +209,13 @@ ACCIDENT = [
     ("major_accidents", "较大及以上\n事故起数(起)"),
     ("concealed", "是否存在瞒报\n谎报事故"),
 ]
-ADJUST: list[Block] = [
+ADJUST: list[xl.Block] = [
     (None, [("awards", "省级以上表彰\n次数")]),
     (None, [("exp_adopted", "经验做法被市级\n以上推广次数")]),
     (None, [("criticized", "被上级通报\n批评次数")]),
     (None, [("exposed", "被媒体曝光安全\n生产问题次数")]),
 ]
-DEPT_LAYOUT: list[Block] = [
+DEPT_LAYOUT: list[xl.Block] = [
     ("责任落实", DUTY_DEPT),
     ("隐患排查治理", [*HAZARD, ("cover_rate", "监管企业检查\n覆盖率（%）")]),
     (
@@ -232,7 +234,7 @@ DEPT_LAYOUT: list[Block] = [
     ("事故情况", ACCIDENT),
     *ADJUST,
 ]
-STREET_LAYOUT: list[Block] = [
+STREET_LAYOUT: list[xl.Block] = [
     (
         "责任落实",
         [
@@ -473,22 +475,6 @@ class OnsiteRow:
 # --- values ------------------------------------------------------------------------------------
 
 
-def parse_period(period: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d{4})Q([1-4])", period)
-    if not m:
-        raise SystemExit(f"--period 应为季度，如 2022Q1，收到 {period!r}")
-    return int(m.group(1)), int(m.group(2))
-
-
-def _clamp(x: float, lo: float, hi: float) -> float:
-    return max(lo, min(hi, x))
-
-
-def _frac(rng: random.Random, mean: float, sd: float, lo: float) -> float:
-    """A rate as a fraction, one decimal place in percent (0.965)."""
-    return round(_clamp(rng.gauss(mean, sd), lo, 1.0), 3)
-
-
 def unit_values(
     name: str, group: str, q: float, rng: random.Random, ranges: tuple[Any, ...]
 ) -> dict[str, Any]:
@@ -499,16 +485,16 @@ def unit_values(
     v["meetings"] = rng.choice([1, 1, 2, 2, 3]) if chance(0.55 + 0.5 * q) else 0
     v["duty_list"] = chance(0.78 + 0.3 * q)
     v["leader_checks"] = max(0, round(rng.gauss(1.6 + 2.4 * q, 0.8)))
-    v["task_rate"] = 1.0 if chance(0.35 * q) else _frac(rng, 0.9 + 0.1 * q, 0.025, 0.7)
+    v["task_rate"] = 1.0 if chance(0.35 * q) else frac(rng, 0.9 + 0.1 * q, 0.025, 0.7)
     v["late_reports"] = 0 if chance(0.55 + 0.45 * q) else rng.choice([1, 1, 2])
     hz_lo, hz_hi = ranges[0]
     found = rng.randint(hz_lo, hz_hi)
-    fixed = round(found * _clamp(rng.gauss(0.91 + 0.09 * q, 0.025), 0.72, 1.0))
+    fixed = round(found * clamp(rng.gauss(0.91 + 0.09 * q, 0.025), 0.72, 1.0))
     v["hazards_found"] = found
     v["hazards_fixed"] = fixed
     v["hazards_overdue"] = min(found - fixed, max(0, round(rng.gauss((1 - q) * 4, 1))))
     v["major_hazards_open"] = 1 if chance(0.3 * (1 - q)) else 0
-    v["cover_rate"] = _frac(rng, 0.8 + 0.2 * q, 0.04, 0.55)
+    v["cover_rate"] = frac(rng, 0.8 + 0.2 * q, 0.04, 0.55)
     if group == "dept":
         v["has_staff"] = chance(0.8 + 0.25 * q)
         v["inspect_plan"] = chance(0.8 + 0.25 * q)
@@ -517,24 +503,24 @@ def unit_values(
         v["penalty_cases"] = max(0, CASE_TARGET.get(name, 1) + round(rng.gauss(-1.2 + 2 * q, 1.0)))
         planned = rng.randint(4, 12)
         v["random_planned"] = planned
-        v["random_done"] = min(planned, round(planned * _clamp(rng.gauss(0.78 + 0.25 * q, 0.1), 0.3, 1.0)))
+        v["random_done"] = min(planned, round(planned * clamp(rng.gauss(0.78 + 0.25 * q, 0.1), 0.3, 1.0)))
         v["unpublished_cases"] = 0 if chance(0.7 + 0.3 * q) else rng.randint(1, 2)
     else:
         v["safety_staff"] = rng.randint(2, 4) + round(3 * q)
-        v["grid_cover"] = _frac(rng, 0.86 + 0.14 * q, 0.03, 0.7)
+        v["grid_cover"] = frac(rng, 0.86 + 0.14 * q, 0.03, 0.7)
         v["small_checks"] = max(10, round(rng.gauss(48 + 25 * q, 6)))
-        v["selfbuilt_rate"] = _frac(rng, 0.93 + 0.07 * q, 0.02, 0.8)
+        v["selfbuilt_rate"] = frac(rng, 0.93 + 0.07 * q, 0.02, 0.8)
         v["whistle_reports"] = rng.randint(1, 3) + round(3 * q)
         v["unsigned_ents"] = 0 if chance(0.5 + 0.5 * q) else rng.randint(1, 6)
         v["rescue_team"] = chance(0.82 + 0.25 * q)
     v["campaign_plan"] = chance(0.85 + 0.2 * q)
-    v["campaign_rate"] = _frac(rng, 0.93 + 0.07 * q, 0.02, 0.75)
+    v["campaign_rate"] = frac(rng, 0.93 + 0.07 * q, 0.02, 0.75)
     v["list_late"] = 0 if chance(0.6 + 0.4 * q) else 1
     v["camp_reports"] = 3 if chance(0.5 + 0.5 * q) else rng.choice([1, 2, 2])
     v["plan_revised"] = chance(0.78 + 0.3 * q)
     need = 2 if group == "street" and name not in FUNCTIONAL_AREAS else 1
     v["drills"] = need + rng.choice([0, 0, 1]) if chance(0.6 + 0.4 * q) else need - 1
-    v["train_hours"] = round(_clamp(rng.gauss(4 + 5 * q, 1.0), 1, 12) * 2) / 2
+    v["train_hours"] = round(clamp(rng.gauss(4 + 5 * q, 1.0), 1, 12) * 2) / 2
     v["duty_absent"] = 0 if chance(0.75 + 0.25 * q) else 1
     v["accidents"] = 1 if chance((0.25 if group == "street" else 0.05) * (1.2 - q)) else 0
     v["deaths"] = 0
@@ -554,12 +540,12 @@ def build_units(period: str, seed: int) -> list[UnitData]:
     for name, group, ranges in specs:
         base = WEAK.get(name, random.Random(f"{seed}:{name}").uniform(0.55, 0.95))
         rng = random.Random(f"{seed}:{period}:{name}")
-        q = _clamp(base + rng.uniform(-0.08, 0.08), 0.05, 1.0)
+        q = clamp(base + rng.uniform(-0.08, 0.08), 0.05, 1.0)
         units.append(UnitData(name, group, q, unit_values(name, group, q, rng, ranges)))
     by_name = {u.name: u for u in units}
     prng = random.Random(f"{seed}:{period}:events")
     # The veto case: one fatal accident (一般事故, 1 death) in a high-risk department.
-    _, quarter = parse_period(period)
+    _, quarter = parse_quarter(period)
     fatal = by_name[HIGH_RISK[(seed + quarter - 1) % len(HIGH_RISK)]]
     fatal.values["accidents"] = max(1, fatal.values["accidents"])
     fatal.values["deaths"] = 1
@@ -569,50 +555,27 @@ def build_units(period: str, seed: int) -> list[UnitData]:
     for (name, fld), value in FORCE.items():
         by_name[name].values[fld] = value
     # Mess that makes a value missing (or zero, for blank: zero fields).
-    for (name, fld), style in MESS.items():
-        if style in MISSING_STYLES:
-            by_name[name].values[fld] = 0 if fld in BLANK_ZERO else None
+    xl.clean_missing({u.name: u.values for u in units}, MESS, BLANK_ZERO)
     return units
 
 
 # --- cells -------------------------------------------------------------------------------------
 
-_FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
-
-
-def _num_text(x: float) -> str:
-    return f"{x:.10g}"
-
 
 def render(fld: str, value: Any, style: str | None, group: str) -> tuple[Any, str | None]:
     """The cell value (and number format) a unit's clerk would have typed for ``value``."""
-    if style == "blank":
-        return None, None
-    if style in {"slash", "dash", "wu"}:
-        return {"slash": "/", "dash": "—", "wu": "无"}[style], None
+    if style in xl.MISSING_STYLES:
+        return xl.MISSING_TEXT[style], None
     if fld in BOOL:
-        yes_no = {"check": ("√", "×"), "youwu": ("有", "无")}.get(style or "", ("是", "否"))
-        return yes_no[0] if value else yes_no[1], None
+        return xl.yes_no(value, style), None
     if fld in PERCENT:
-        style = style or ("pct100" if group == "dept" else "pct_fmt")
-        pct = round(value * 100, 1)
-        if style == "pct100":
-            return (int(pct) if pct == int(pct) else pct), "0.0"
-        if style == "pct_text":
-            return f"{_num_text(pct)}%", None
-        if style == "pct_frac":
-            return value, None
-        if style == "pct_fmt":
-            return value, "0.0%"
         if style == "text":
-            return _num_text(value), None
-        raise ValueError(style)
-    if style == "fullwidth":
-        return _num_text(value).translate(_FULLWIDTH), None
+            return xl.number_as_text(value, style), None
+        return xl.percent_cell(value, style or ("pct100" if group == "dept" else "pct_fmt"))
+    if style in {"text", "fullwidth"}:
+        return xl.number_as_text(value, style), None
     if style == "thousands":
         return f"{value:,}", None
-    if style == "text":
-        return _num_text(value), None
     if fld in NUMBER and value == int(value):
         return int(value), None
     if group == "street" and fld in {"hazards_found", "hazards_fixed"}:
@@ -620,149 +583,42 @@ def render(fld: str, value: Any, style: str | None, group: str) -> tuple[Any, st
     return value, None
 
 
-# --- workbook helpers --------------------------------------------------------------------------
-
-THIN = Side(style="thin", color="000000")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-FONT = Font(name="宋体", size=10)
-BOLD = Font(name="宋体", size=10, bold=True)
-TITLE = Font(name="方正小标宋简体", size=16)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-
-
-def _cell(
-    ws: Worksheet, row: int, col: int, value: Any, *, font: Font = FONT, align: Alignment = CENTER
-) -> None:
-    c = ws.cell(row=row, column=col, value=value)
-    c.font = font
-    c.alignment = align
-    c.border = BORDER
-
-
-def save_deterministic(wb: Workbook, path: Path, stamp: datetime) -> None:
-    """Save ``wb`` with fixed zip-entry times and document dates, so reruns are byte-identical."""
-    wb.properties.creator = "钢城区安委会办公室"
-    wb.properties.lastModifiedBy = "钢城区安委会办公室"
-    wb.properties.created = stamp
-    buf = io.BytesIO()
-    wb.save(buf)
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + iso.encode() + rb"\g<2>",
-                    data,
-                )
-            out = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            out.compress_type = zipfile.ZIP_DEFLATED
-            out.external_attr = info.external_attr
-            dst.writestr(out, data)
-    tmp.replace(path)
-
-
 # --- the consolidation sheet -------------------------------------------------------------------
 
 
 def write_group_sheet(
-    ws: Worksheet, title: str, units: list[UnitData], layout: list[Block], group: str
+    ws: Worksheet, title: str, units: list[UnitData], layout: list[xl.Block], group: str
 ) -> None:
-    columns: list[str] = [f for _, block in layout for f, _ in block]
+    columns = xl.layout_fields(layout)
     ncol = 2 + len(columns) + 1  # 序号, 单位名称, fields..., 备注
-    last = get_column_letter(ncol)
-    ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = title
-    ws["A1"].font = TITLE
-    ws["A1"].alignment = CENTER
-    ws.row_dimensions[1].height = 32
-    ws.merge_cells(f"A2:{last}2")
-    ws["A2"] = (
+    xl.title_rows(
+        ws,
+        ncol,
+        title,
         "填报说明：1.统计时间为本季度1日至季度末；2.比率类指标填写百分数；3.是否类指标填“是/否”；"
-        "4.无此项工作的填“/”；5.季度结束后5个工作日内报区安委办。"
+        "4.无此项工作的填“/”；5.季度结束后5个工作日内报区安委办。",
     )
-    ws["A2"].font = FONT
-    ws["A2"].alignment = LEFT
-    ws.row_dimensions[2].height = 30
-
-    # Two header rows: blocks merged across in row 3, field labels in row 4; single columns merged down.
-    for col, text in ((1, "序号"), (2, "单位名称")):
-        _cell(ws, 3, col, text, font=BOLD)
-        _cell(ws, 4, col, None, font=BOLD)
-        ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-    col = 3
-    for block_title, block in layout:
-        if block_title is None:
-            for _, header in block:
-                _cell(ws, 3, col, header, font=BOLD)
-                _cell(ws, 4, col, None, font=BOLD)
-                ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-                col += 1
-            continue
-        _cell(ws, 3, col, block_title, font=BOLD)
-        for k, (_, header) in enumerate(block):
-            if k:
-                _cell(ws, 3, col + k, None, font=BOLD)
-            _cell(ws, 4, col + k, header, font=BOLD)
-        ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + len(block) - 1)
-        col += len(block)
-    _cell(ws, 3, col, "备注", font=BOLD)
-    _cell(ws, 4, col, None, font=BOLD)
-    ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-    for r in (3, 4):
-        for c in range(1, ncol + 1):
-            ws.cell(row=r, column=c).fill = HEAD_FILL
-    ws.row_dimensions[3].height = 20
-    ws.row_dimensions[4].height = 48
-
+    xl.two_row_header(ws, layout, "单位名称", 48)
     row = 5
     for seq, u in enumerate(units, start=1):
-        _cell(ws, row, 1, seq)
-        _cell(ws, row, 2, NAME_AS_WRITTEN.get(u.name, u.name), align=LEFT)
-        for k, fld in enumerate(columns):
-            value, fmt = render(fld, u.values.get(fld), MESS.get((u.name, fld)), group)
-            _cell(ws, row, 3 + k, value)
-            if fmt:
-                ws.cell(row=row, column=3 + k).number_format = fmt
+        values = [render(fld, u.values.get(fld), MESS.get((u.name, fld)), group) for fld in columns]
         note = "本季度发生1起生产安全事故，死亡1人" if u.values.get("deaths") else NOTES.get(u.name)
-        _cell(ws, row, ncol, note, align=LEFT)
+        xl.table_row(ws, row, seq, NAME_AS_WRITTEN.get(u.name, u.name), values, note)
         if u.name == HIDDEN_ROW_UNIT:
             ws.row_dimensions[row].hidden = True
         row += 1
 
-    # 合计: plain numbers (openpyxl cannot write cached formula results).
-    _cell(ws, row, 1, None, font=BOLD)
-    _cell(ws, row, 2, "合计", font=BOLD)
-    for k, fld in enumerate(columns):
-        total = None
-        if fld not in PERCENT and fld not in BOOL:
-            total = sum(u.values.get(fld) or 0 for u in units)
-            if fld in NUMBER:
-                total = None  # 人均学时 is not summed
-        _cell(ws, row, 3 + k, total, font=BOLD)
-    _cell(ws, row, ncol, None)
-    row += 1
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=12)
-    ws.cell(
-        row=row, column=1, value="填报单位（盖章）：钢城区安委会办公室　　填报人：刘××　　审核人：王××"
-    ).font = FONT
-    ws.row_dimensions[row].height = 24
-
-    ws.column_dimensions["A"].width = 5
-    ws.column_dimensions["B"].width = 30
-    for c in range(3, ncol):
-        ws.column_dimensions[get_column_letter(c)].width = 12
-    ws.column_dimensions[last].width = 24
-    ws.freeze_panes = "C5"
+    # 合计 over the counts (not the rates, the yes/no fields or 人均学时).
+    summed = [f for f in columns if f not in PERCENT | BOOL | NUMBER]
+    xl.total_row(
+        ws, row, [sum(u.values.get(f) or 0 for u in units) if f in summed else None for f in columns]
+    )
+    xl.signature_row(ws, row + 1, f"填报单位（盖章）：{OFFICE}　　填报人：刘××　　审核人：王××")
+    xl.table_widths(ws, ncol, name_width=30, note_width=24)
 
 
 def write_returns(units: list[UnitData], period: str, path: Path, stamp: datetime) -> None:
-    year, q = parse_period(period)
+    year, q = parse_quarter(period)
     wb = Workbook()
     ws = wb.active
     ws.title = "区直部门"
@@ -771,7 +627,6 @@ def write_returns(units: list[UnitData], period: str, path: Path, stamp: datetim
     ws = wb.create_sheet("街道")
     streets = [u for u in units if u.group == "street"]
     write_group_sheet(ws, f"{head}（街道、功能区）", streets, STREET_LAYOUT, "street")
-    ws = wb.create_sheet("说明")
     lines = [
         "说明",
         f"1. 本表为{year}年第{CN_QUARTER[q]}季度安全生产“三责同考”考评数据汇总，由区安委办根据各单位报送数据整理。",
@@ -779,17 +634,15 @@ def write_returns(units: list[UnitData], period: str, path: Path, stamp: datetim
         "3. 现场考评扣分由各考评组另行汇总，不在本表中。",
         "4. 数据如有疑问，请与区安委办综合协调科联系。",
     ]
-    for r, text in enumerate(lines, start=1):
-        ws.cell(row=r, column=1, value=text).font = BOLD if r == 1 else FONT
-    ws.column_dimensions["A"].width = 100
-    save_deterministic(wb, path, stamp)
+    xl.notes_sheet(wb, lines, 100)
+    xl.save_deterministic(wb, path, stamp, OFFICE)
 
 
 # --- the on-site scoresheet --------------------------------------------------------------------
 
 
 def onsite_rows(units: list[UnitData], period: str, seed: int) -> list[OnsiteRow]:
-    year, _ = parse_period(period)
+    year, _ = parse_quarter(period)
     rows: list[OnsiteRow] = []
     serial = 0
     for team, u in enumerate(units, start=1):
@@ -848,34 +701,26 @@ def onsite_rows(units: list[UnitData], period: str, seed: int) -> list[OnsiteRow
     # Mess in the value column: a number stored as text, a full-width number.
     for target, style in (("钢城区交通运输局", "text"), ("颜庄街道", "fullwidth")):
         row = next(r for r in rows if r.unit == target)
-        text = _num_text(row.points)
-        row.value = text.translate(_FULLWIDTH) if style == "fullwidth" else text
+        row.value = xl.number_as_text(row.points, style)
     return rows
 
 
 def write_onsite(rows: list[OnsiteRow], period: str, path: Path, stamp: datetime) -> None:
-    year, q = parse_period(period)
+    year, q = parse_quarter(period)
     wb = Workbook()
     ws = wb.active
     ws.title = "现场考评扣分"
-    ws.merge_cells("A1:E1")
-    ws["A1"] = f"钢城区{year}年第{CN_QUARTER[q]}季度安全生产“三责同考”现场考评扣分汇总表"
-    ws["A1"].font = TITLE
-    ws["A1"].alignment = CENTER
-    ws.row_dimensions[1].height = 32
-    for c, text in enumerate(["单位", "指标编码", "扣分", "扣分原因", "佐证"], start=1):
-        _cell(ws, 2, c, text, font=BOLD)
-        ws.cell(row=2, column=c).fill = HEAD_FILL
+    xl.title_rows(ws, 5, f"钢城区{year}年第{CN_QUARTER[q]}季度安全生产“三责同考”现场考评扣分汇总表")
+    xl.header_row(ws, 2, ["单位", "指标编码", "扣分", "扣分原因", "佐证"])
     for r, row in enumerate(rows, start=3):
-        _cell(ws, r, 1, row.written, align=LEFT)
-        _cell(ws, r, 2, row.item)
-        _cell(ws, r, 3, row.value)
-        _cell(ws, r, 4, row.reason, align=LEFT)
-        _cell(ws, r, 5, row.evidence, align=LEFT)
-    for col, width in zip("ABCDE", (30, 18, 8, 60, 42), strict=True):
-        ws.column_dimensions[col].width = width
+        xl.cell(ws, r, 1, row.written, align=xl.LEFT)
+        xl.cell(ws, r, 2, row.item)
+        xl.cell(ws, r, 3, row.value)
+        xl.cell(ws, r, 4, row.reason, align=xl.LEFT)
+        xl.cell(ws, r, 5, row.evidence, align=xl.LEFT)
+    xl.column_widths(ws, (30, 18, 8, 60, 42))
     ws.freeze_panes = "A3"
-    save_deterministic(wb, path, stamp)
+    xl.save_deterministic(wb, path, stamp, OFFICE)
 
 
 # --- main --------------------------------------------------------------------------------------
@@ -889,7 +734,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--period", default="2022Q1", help="季度，如 2022Q1")
     ap.add_argument("--seed", type=int, default=2022, help="随机种子（与季度一起决定数据）")
     args = ap.parse_args(argv)
-    year, q = parse_period(args.period)
+    year, q = parse_quarter(args.period)
     # Returns come in within the first days after the quarter; assessors finish a few days later.
     quarter_end = date(year, 3 * q, 1) + timedelta(days=31)
     quarter_end = quarter_end.replace(day=1) - timedelta(days=1)

@@ -28,23 +28,29 @@ Example::
 from __future__ import annotations
 
 import argparse
-import io
 import math
 import random
 import re
-import zipfile
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 from ruamel.yaml import YAML
 
 HERE = Path(__file__).resolve().parent
+# The helpers all generators share live in examples/_shared. This file runs as a script and is also
+# loaded by path (safescore init, the tests), so examples/ is put on the path either way.
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
+from _shared import workbook as xl  # noqa: E402
+from _shared.values import clamp, frac  # noqa: E402
+
 RUBRIC = HERE.parent.parent / "rubrics" / "hubei-mubiao.yaml"
 TARGETS_XLSX = HERE.parent.parent / "rubrics" / "targets" / "hubei-mubiao.xlsx"
 
@@ -314,14 +320,6 @@ def city_fields(rubric: dict[str, Any]) -> list[str]:
     return [f for f in rubric["fields"] if f not in skip]
 
 
-def _clamp(x: float, lo: float, hi: float) -> float:
-    return max(lo, min(hi, x))
-
-
-def _frac(rng: random.Random, mean: float, sd: float, lo: float) -> float:
-    return round(_clamp(rng.gauss(mean, sd), lo, 1.0), 3)
-
-
 def _half_down(x: float) -> float:
     return math.floor(x * 2 + 1e-9) / 2
 
@@ -339,18 +337,18 @@ def city_values(short: str, gdp: float, q: float, rng: random.Random) -> dict[st
     v["gov_meetings"] = 4 if chance(0.35 + 0.6 * q) else rng.choice([2, 3, 3])
     v["duty_lists"] = chance(0.65 + 0.4 * q)
     v["county_assess"] = chance(0.7 + 0.4 * q)
-    v["inspections"] = round(inspect_target * _clamp(rng.gauss(0.86 + 0.18 * q, 0.04), 0.72, 1.2))
-    v["penalty_cases"] = round(v["inspections"] * _clamp(rng.gauss(0.025 + 0.03 * q, 0.006), 0.01, 0.08))
-    v["random_public_rate"] = 1.0 if chance(0.4 * q) else _frac(rng, 0.9 + 0.1 * q, 0.02, 0.8)
-    v["township_rate"] = _frac(rng, 0.8 + 0.2 * q, 0.04, 0.6)
-    v["lh_registered"] = round(lh_target * _clamp(rng.gauss(0.9 + 0.15 * q, 0.03), 0.82, 1.15))
-    v["self_report_rate"] = _frac(rng, 0.9 + 0.1 * q, 0.02, 0.8)
-    v["major_fix_rate"] = 1.0 if chance(0.5 * q) else _frac(rng, 0.9 + 0.1 * q, 0.02, 0.8)
-    v["std_rate"] = _frac(rng, 0.86 + 0.14 * q, 0.02, 0.75)
-    v["hazard_online"] = 1.0 if chance(0.4 * q) else _frac(rng, 0.88 + 0.12 * q, 0.02, 0.75)
+    v["inspections"] = round(inspect_target * clamp(rng.gauss(0.86 + 0.18 * q, 0.04), 0.72, 1.2))
+    v["penalty_cases"] = round(v["inspections"] * clamp(rng.gauss(0.025 + 0.03 * q, 0.006), 0.01, 0.08))
+    v["random_public_rate"] = 1.0 if chance(0.4 * q) else frac(rng, 0.9 + 0.1 * q, 0.02, 0.8)
+    v["township_rate"] = frac(rng, 0.8 + 0.2 * q, 0.04, 0.6)
+    v["lh_registered"] = round(lh_target * clamp(rng.gauss(0.9 + 0.15 * q, 0.03), 0.82, 1.15))
+    v["self_report_rate"] = frac(rng, 0.9 + 0.1 * q, 0.02, 0.8)
+    v["major_fix_rate"] = 1.0 if chance(0.5 * q) else frac(rng, 0.9 + 0.1 * q, 0.02, 0.8)
+    v["std_rate"] = frac(rng, 0.86 + 0.14 * q, 0.02, 0.75)
+    v["hazard_online"] = 1.0 if chance(0.4 * q) else frac(rng, 0.88 + 0.12 * q, 0.02, 0.75)
     v["safety_funds"] = chance(0.75 + 0.3 * q)
     v["gdp"] = gdp
-    v["deaths"] = max(0, round(deaths_limit * _clamp(rng.gauss(1.02 - 0.12 * q, 0.03), 0.7, 1.2)))
+    v["deaths"] = max(0, round(deaths_limit * clamp(rng.gauss(1.02 - 0.12 * q, 0.03), 0.7, 1.2)))
     v["larger_accidents"] = 1 if chance(0.35 * (1.1 - q)) else 0
     v["major_accidents"] = 0
     v["concealed"] = False
@@ -376,7 +374,7 @@ def item_estimate(item_id: str, v: dict[str, Any], short: str) -> float | None:
         "resp.assess": lambda: 3 if v["county_assess"] else 0,
         "law.inspect": lambda: rate(v["inspections"] / inspect_target, 6, 0.2, 0.7),
         "law.random": lambda: rate(v["random_public_rate"], 4, 0.2),
-        "law.cases": lambda: 4 * _clamp(v["penalty_cases"] * 100 / v["inspections"] / 5, 0, 1),
+        "law.cases": lambda: 4 * clamp(v["penalty_cases"] * 100 / v["inspections"] / 5, 0, 1),
         "mech.township": lambda: rate(v["township_rate"], 4, 0.1),
         "prev.lianghua": lambda: rate(v["lh_registered"] / lh_target, 5, 0.1, 0.8),
         "prev.selfcheck": lambda: rate(v["self_report_rate"], 4, 0.2),
@@ -399,7 +397,7 @@ def build_cities(period: str, seed: int, rubric: dict[str, Any]) -> list[City]:
     for short, gdp, base in CITIES:
         q0 = base if base is not None else random.Random(f"{seed}:{short}").uniform(0.6, 0.9)
         rng = random.Random(f"{seed}:{period}:{short}")
-        q = _clamp(q0 + rng.uniform(-0.04, 0.04), 0.05, 1.0)
+        q = clamp(q0 + rng.uniform(-0.04, 0.04), 0.05, 1.0)
         growth = 1 + 0.075 * (year - 2016)
         c = City(short, SHORT_TO_NAME[short], q, city_values(short, round(gdp * growth, 2), q, rng))
         for (s, fld), value in PINNED.items():
@@ -461,14 +459,14 @@ def _self_scores(c: City, items: list[dict[str, Any]], rng: random.Random) -> No
 def district_values(canon: str, short: str, q: float, rng: random.Random) -> dict[str, Any]:
     deaths_limit, _, inspect_target, lh_target = TARGETS[short]
     v: dict[str, Any] = {}
-    v["lh_registered"] = round(lh_target * _clamp(rng.gauss(0.9 + 0.12 * q, 0.02), 0.8, 1.1))
-    v["list_upgrade_rate"] = _frac(rng, 0.86 + 0.14 * q, 0.02, 0.7)
-    v["self_report_rate"] = _frac(rng, 0.9 + 0.1 * q, 0.015, 0.8)
-    v["major_fix_rate"] = 1.0 if rng.random() < 0.5 * q else _frac(rng, 0.88 + 0.12 * q, 0.02, 0.75)
+    v["lh_registered"] = round(lh_target * clamp(rng.gauss(0.9 + 0.12 * q, 0.02), 0.8, 1.1))
+    v["list_upgrade_rate"] = frac(rng, 0.86 + 0.14 * q, 0.02, 0.7)
+    v["self_report_rate"] = frac(rng, 0.9 + 0.1 * q, 0.015, 0.8)
+    v["major_fix_rate"] = 1.0 if rng.random() < 0.5 * q else frac(rng, 0.88 + 0.12 * q, 0.02, 0.75)
     v["dist_meetings"] = 4 if rng.random() < 0.2 + 0.6 * q else 3
-    v["township_rate"] = 1.0 if rng.random() < 0.3 * q else _frac(rng, 0.88 + 0.12 * q, 0.02, 0.6)
-    v["inspections"] = round(inspect_target * _clamp(rng.gauss(0.88 + 0.1 * q, 0.03), 0.75, 1.15))
-    v["random_public_rate"] = 1.0 if rng.random() < 0.3 * q else _frac(rng, 0.93 + 0.07 * q, 0.015, 0.8)
+    v["township_rate"] = 1.0 if rng.random() < 0.3 * q else frac(rng, 0.88 + 0.12 * q, 0.02, 0.6)
+    v["inspections"] = round(inspect_target * clamp(rng.gauss(0.88 + 0.1 * q, 0.03), 0.75, 1.15))
+    v["random_public_rate"] = 1.0 if rng.random() < 0.3 * q else frac(rng, 0.93 + 0.07 * q, 0.015, 0.8)
     v["deaths"] = max(0, deaths_limit + rng.choice([-2, -1, 0, 0, 1]) + (1 if q < 0.7 else 0))
     v["larger_accidents"] = 1 if canon.startswith("梁子湖") else 0
     return v
@@ -486,7 +484,7 @@ def build_enterprises(period: str, seed: int) -> list[tuple[str, dict[str, Any]]
     out = []
     for name, (upgraded, rate, overdue, reported) in ENTERPRISES.items():
         rng = random.Random(f"{seed}:{period}:{name}")
-        noisy = round(_clamp(rate + rng.choice([-0.01, 0, 0, 0.01]), 0.5, 1.0), 3)
+        noisy = round(clamp(rate + rng.choice([-0.01, 0, 0, 0.01]), 0.5, 1.0), 3)
         out.append(
             (
                 name,
@@ -501,57 +499,9 @@ def build_enterprises(period: str, seed: int) -> list[tuple[str, dict[str, Any]]
     return out
 
 
-# --- workbook helpers --------------------------------------------------------------------------
+# --- cells -------------------------------------------------------------------------------------
 
-THIN = Side(style="thin", color="000000")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-FONT = Font(name="宋体", size=10)
-BOLD = Font(name="宋体", size=10, bold=True)
-TITLE = Font(name="方正小标宋简体", size=16)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-_FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
-
-
-def _cell(
-    ws: Worksheet, row: int, col: int, value: Any, *, font: Font = FONT, align: Alignment = CENTER
-) -> None:
-    c = ws.cell(row=row, column=col, value=value)
-    c.font = font
-    c.alignment = align
-    c.border = BORDER
-
-
-def _num_text(x: float) -> str:
-    return f"{x:.10g}"
-
-
-def save_deterministic(wb: Workbook, path: Path, stamp: datetime, creator: str) -> None:
-    """Save ``wb`` with fixed zip-entry times and document dates, so reruns are byte-identical."""
-    wb.properties.creator = creator
-    wb.properties.lastModifiedBy = creator
-    wb.properties.created = stamp
-    buf = io.BytesIO()
-    wb.save(buf)
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + iso.encode() + rb"\g<2>",
-                    data,
-                )
-            out = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            out.compress_type = zipfile.ZIP_DEFLATED
-            out.external_attr = info.external_attr
-            dst.writestr(out, data)
-    tmp.replace(path)
 
 
 def render(fld: str, ftype: str, value: Any, style: str | None) -> tuple[Any, str | None]:
@@ -561,24 +511,15 @@ def render(fld: str, ftype: str, value: Any, style: str | None) -> tuple[Any, st
     if style == "wu":
         return "无", None
     if ftype == "bool":
-        yes_no = {"check": ("√", "×"), "youwu": ("有", "无")}.get(style or "", ("是", "否"))
-        return yes_no[0] if value else yes_no[1], None
+        return xl.yes_no(value, style), None
     if ftype == "percent":
-        pct = round(value * 100, 1)
-        style = style or "pct_fmt"
         if style == "pct100":
-            return (int(pct) if pct == int(pct) else pct), None
-        if style == "pct_text":
-            return f"{_num_text(pct)}%", None
-        if style == "pct_frac":
-            return value, None
-        return value, "0.0%"
-    if style == "fullwidth":
-        return _num_text(value).translate(_FULLWIDTH), None
+            return xl.percent_cell(value, style)[0], None  # 95 typed, no number format
+        return xl.percent_cell(value, style or "pct_fmt")
+    if style in {"text", "fullwidth"}:
+        return xl.number_as_text(value, style), None
     if style == "thousands":
         return (f"{value:,.2f}" if isinstance(value, float) else f"{value:,}"), None
-    if style == "text":
-        return _num_text(value), None
     return value, None
 
 
@@ -604,20 +545,20 @@ def write_form(c: City, rubric: dict[str, Any], year: int, path: Path, stamp: da
     title = f"{rubric['title']}（{year}年度）自评表"
     ncol = 7 if not hand else 5
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
-    _cell(ws, 1, 1, title, font=TITLE)
+    xl.cell(ws, 1, 1, title, font=xl.TITLE)
     ws.row_dimensions[1].height = 30
     written = FORM_NAME_AS_WRITTEN.get(c.short, c.name)
     if hand:
-        ws.cell(row=2, column=1, value="填报单位（盖章）：").font = FONT
-        ws.cell(row=2, column=2, value=written).font = FONT
-        ws.cell(row=2, column=4, value="考核期间：").font = FONT
-        ws.cell(row=2, column=5, value=f"{year}年度").font = FONT
+        ws.cell(row=2, column=1, value="填报单位（盖章）：").font = xl.FONT
+        ws.cell(row=2, column=2, value=written).font = xl.FONT
+        ws.cell(row=2, column=4, value="考核期间：").font = xl.FONT
+        ws.cell(row=2, column=5, value=f"{year}年度").font = xl.FONT
         header = ["序号", "指标名称", "填报值", "佐证材料", "备注"]
     else:
-        ws.cell(row=2, column=1, value="填报单位：").font = FONT
-        ws.cell(row=2, column=2, value=written).font = FONT
-        ws.cell(row=2, column=4, value="考核期间：").font = FONT
-        ws.cell(row=2, column=5, value=str(year)).font = FONT
+        ws.cell(row=2, column=1, value="填报单位：").font = xl.FONT
+        ws.cell(row=2, column=2, value=written).font = xl.FONT
+        ws.cell(row=2, column=4, value="考核期间：").font = xl.FONT
+        ws.cell(row=2, column=5, value=str(year)).font = xl.FONT
         header = ["字段编码", "指标名称", "计量单位", "填报值", "评分标准", "佐证材料", "备注"]
     ws.merge_cells(start_row=3, start_column=1, end_row=3, end_column=ncol)
     ws.cell(
@@ -625,10 +566,8 @@ def write_form(c: City, rubric: dict[str, Any], year: int, path: Path, stamp: da
         column=1,
         value=f"填报说明：统计时间为{year}年1月1日至12月31日；比率类指标填写百分数；是否类填“是/否”。"
         f"请于{year + 1}年1月15日前报省安监局协调处。",
-    ).font = FONT
-    for k, text in enumerate(header, start=1):
-        _cell(ws, 5, k, text, font=BOLD)
-        ws.cell(row=5, column=k).fill = HEAD_FILL
+    ).font = xl.FONT
+    xl.header_row(ws, 5, header)
     basis_of = {}
     for it in city_items(rubric):
         rule = it["rule"]
@@ -641,7 +580,7 @@ def write_form(c: City, rubric: dict[str, Any], year: int, path: Path, stamp: da
         fd = fields[fld]
         if fld in SECTION_OF_FIELD:
             ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=ncol)
-            _cell(ws, row, 1, SECTION_OF_FIELD[fld], font=BOLD, align=LEFT)
+            xl.cell(ws, row, 1, SECTION_OF_FIELD[fld], font=xl.BOLD, align=xl.LEFT)
             row += 1
         seq += 1
         value, fmt = render(fld, fd.get("type", "number"), c.values.get(fld), MESS.get((c.short, fld)))
@@ -655,39 +594,34 @@ def write_form(c: City, rubric: dict[str, Any], year: int, path: Path, stamp: da
             cells = [fld, label, fd.get("unit"), value, basis_of.get(fld), None, None]
             vcol = 4
         for k, v in enumerate(cells, start=1):
-            _cell(ws, row, k, v, align=LEFT if k in (2, 5) else CENTER)
+            xl.cell(ws, row, k, v, align=xl.LEFT if k in (2, 5) else xl.CENTER)
         ws.cell(row=row, column=vcol).fill = INPUT_FILL
         if fmt:
             ws.cell(row=row, column=vcol).number_format = fmt
         if fld == "deaths" and c.values.get("major_accidents"):
-            ws.cell(row=row, column=ncol, value=f"含{year}年8月1起重大事故").font = FONT
+            ws.cell(row=row, column=ncol, value=f"含{year}年8月1起重大事故").font = xl.FONT
         if (c.short, fld) == HIDDEN_ROW:
             ws.row_dimensions[row].hidden = True
         row += 1
-    ws.cell(row=row + 1, column=1, value="填报人：张××　　审核人：李××　　联系电话：027-8736××××").font = FONT
-    widths = (10, 46, 8, 12, 50, 16, 16) if not hand else (6, 50, 12, 20, 16)
-    for k, w in enumerate(widths, start=1):
-        ws.column_dimensions[get_column_letter(k)].width = w
+    ws.cell(
+        row=row + 1, column=1, value="填报人：张××　　审核人：李××　　联系电话：027-8736××××"
+    ).font = xl.FONT
+    xl.column_widths(ws, (10, 46, 8, 12, 50, 16, 16) if not hand else (6, 50, 12, 20, 16))
     ws.freeze_panes = "A6"
 
     # 自评分 (step 1 of the four steps)
     ss = wb.create_sheet("自评分")
-    for k, text in enumerate(("指标编码", "指标名称", "分值", "自评分", "说明"), start=1):
-        _cell(ss, 1, k, text, font=BOLD)
-        ss.cell(row=1, column=k).fill = HEAD_FILL
+    xl.header_row(ss, 1, ("指标编码", "指标名称", "分值", "自评分", "说明"))
     for r, it in enumerate(city_items(rubric), start=2):
         score: Any = c.self_scores[it["id"]]
         score = int(score) if score == int(score) else score
         style = SELF_MESS.get((c.short, it["id"]))
-        if style == "text":
-            score = _num_text(score)
-        elif style == "fullwidth":
-            score = _num_text(score).translate(_FULLWIDTH)
+        if style:
+            score = xl.number_as_text(score, style)
         row_cells = [it["id"] if not hand else None, it["title"], it["points"], score, None]
         for k, v in enumerate(row_cells, start=1):
-            _cell(ss, r, k, v, align=LEFT if k == 2 else CENTER)
-    for k, w in enumerate((16, 36, 8, 10, 30), start=1):
-        ss.column_dimensions[get_column_letter(k)].width = w
+            xl.cell(ss, r, k, v, align=xl.LEFT if k == 2 else xl.CENTER)
+    xl.column_widths(ss, (16, 36, 8, 10, 30))
 
     if c.short in EXTRA_SHEET:
         ex = wb.create_sheet("佐证材料目录")
@@ -698,7 +632,7 @@ def write_form(c: City, rubric: dict[str, Any], year: int, path: Path, stamp: da
             "“两化”系统注册企业名单",
         ]
         for r, d in enumerate(["序号　佐证材料名称", *docs], start=1):
-            ex.cell(row=r, column=1, value=d if r == 1 else f"{r - 1}　{d}").font = FONT
+            ex.cell(row=r, column=1, value=d if r == 1 else f"{r - 1}　{d}").font = xl.FONT
         ex.column_dimensions["A"].width = 50
     if not hand:
         meta = wb.create_sheet("_safescore")
@@ -716,7 +650,7 @@ def write_form(c: City, rubric: dict[str, Any], year: int, path: Path, stamp: da
             meta.cell(row=r, column=1, value=k)
             meta.cell(row=r, column=2, value=v)
         meta.sheet_state = "hidden"
-    save_deterministic(wb, path, stamp, c.name)
+    xl.save_deterministic(wb, path, stamp, c.name)
 
 
 # --- the assessors' scoresheets ----------------------------------------------------------------
@@ -734,18 +668,15 @@ def write_scores(
     ws = wb.active
     ws.title = "评分汇总"
     ws.merge_cells("A1:E1")
-    _cell(ws, 1, 1, title, font=TITLE)
+    xl.cell(ws, 1, 1, title, font=xl.TITLE)
     ws.row_dimensions[1].height = 30
-    for k, text in enumerate(head, start=1):
-        _cell(ws, 2, k, text, font=BOLD)
-        ws.cell(row=2, column=k).fill = HEAD_FILL
+    xl.header_row(ws, 2, head)
     for r, row in enumerate(rows, start=3):
         for k, v in enumerate(row, start=1):
-            _cell(ws, r, k, v, align=LEFT if k in (1, 4, 5) else CENTER)
-    for col, width in zip("ABCDE", (18, 22, 8, 64, 40), strict=True):
-        ws.column_dimensions[col].width = width
+            xl.cell(ws, r, k, v, align=xl.LEFT if k in (1, 4, 5) else xl.CENTER)
+    xl.column_widths(ws, (18, 22, 8, 64, 40))
     ws.freeze_panes = "A3"
-    save_deterministic(wb, path, stamp, creator)
+    xl.save_deterministic(wb, path, stamp, creator)
 
 
 def _points(x: float) -> Any:
@@ -826,34 +757,29 @@ def _table_sheet(
     ncol = 2 + len(cols)
     last = get_column_letter(ncol)
     ws.merge_cells(f"A1:{last}1")
-    _cell(ws, 1, 1, title, font=TITLE)
+    xl.cell(ws, 1, 1, title, font=xl.TITLE)
     ws.row_dimensions[1].height = 30
     ws.merge_cells(f"A2:{last}2")
     ws["A2"] = "填报单位：鄂州市安委会办公室　　　　统计口径：1月1日至12月31日"
-    ws["A2"].font = FONT
-    for k, text in enumerate(["序号", unit_head] + [h for _, h in cols], start=1):
-        _cell(ws, 3, k, text, font=BOLD)
-        ws.cell(row=3, column=k).fill = HEAD_FILL
+    ws["A2"].font = xl.FONT
+    xl.header_row(ws, 3, ["序号", unit_head] + [h for _, h in cols])
     ws.row_dimensions[3].height = 48
     r = 4
     for seq, (name, v) in enumerate(rows, start=1):
-        _cell(ws, r, 1, seq)
-        _cell(ws, r, 2, name, align=LEFT)
+        xl.cell(ws, r, 1, seq)
+        xl.cell(ws, r, 2, name, align=xl.LEFT)
         for k, (fld, _) in enumerate(cols, start=3):
             val = v[fld]
             if isinstance(val, bool):
-                _cell(ws, r, k, "是" if val else "否")
-            elif fld in PERCENTS:
-                _cell(ws, r, k, val)
-                ws.cell(row=r, column=k).number_format = "0.0%"
+                xl.cell(ws, r, k, xl.yes_no(val, None))
             else:
-                _cell(ws, r, k, val)
+                xl.cell(ws, r, k, val, fmt="0.0%" if fld in PERCENTS else None)
         r += 1
     if total:
-        _cell(ws, r, 2, "合计", font=BOLD)
+        xl.cell(ws, r, 2, "合计", font=xl.BOLD)
         for k, (fld, _) in enumerate(cols, start=3):
             if fld not in PERCENTS:
-                _cell(ws, r, k, sum(v[fld] for _, v in rows), font=BOLD)
+                xl.cell(ws, r, k, sum(v[fld] for _, v in rows), font=xl.BOLD)
     ws.column_dimensions["A"].width = 6
     ws.column_dimensions["B"].width = 28
     for k in range(3, ncol + 1):
@@ -876,18 +802,13 @@ def write_ezhou(
     ws = wb.create_sheet("两化企业")
     title = f"鄂州市{year}年度“两化”注册企业隐患排查治理质量考核汇总表（抽样）"
     _table_sheet(ws, title, "单位名称", EZ_ENT_COLS, ents, total=False)
-    ws = wb.create_sheet("说明")
-    for r, text in enumerate(
-        [
-            "说明",
-            "1. “两化”体系建设考核权重占全年安全生产责任目标考核权重的40%。",
-            "2. 企业重大隐患被曝光次数以市安监局官方网站曝光台账为准。",
-        ],
-        start=1,
-    ):
-        ws.cell(row=r, column=1, value=text).font = BOLD if r == 1 else FONT
-    ws.column_dimensions["A"].width = 80
-    save_deterministic(wb, path, stamp, "鄂州市安委会办公室")
+    lines = [
+        "说明",
+        "1. “两化”体系建设考核权重占全年安全生产责任目标考核权重的40%。",
+        "2. 企业重大隐患被曝光次数以市安监局官方网站曝光台账为准。",
+    ]
+    xl.notes_sheet(wb, lines, 80)
+    xl.save_deterministic(wb, path, stamp, "鄂州市安委会办公室")
 
 
 LEDGER_HAZARDS = {
@@ -907,7 +828,7 @@ LEDGER_HAZARDS = {
     ],
 }
 # the ledger's date column as clerks type it: a date, an Excel serial number, or text
-DATE_STYLES = ("date", "text_dot", "date", "text_cn", "serial")
+DATE_STYLES = ("date", "dotted", "date", "cn", "serial")
 
 
 def ledger_rows(year: int, seed: int) -> list[tuple[str, str, Any, str, str, str]]:
@@ -935,14 +856,7 @@ def ledger_rows(year: int, seed: int) -> list[tuple[str, str, Any, str, str, str
     rows.sort(key=lambda r: r[2])
     out: list[tuple[str, str, Any, str, str, str]] = []
     for i, (name, district, d, hazard, channel, status) in enumerate(rows):
-        style = DATE_STYLES[i % len(DATE_STYLES)]
-        shown: Any = d
-        if style == "text_dot":
-            shown = f"{d.year}.{d.month}.{d.day}"
-        elif style == "text_cn":
-            shown = f"{d.year}年{d.month}月{d.day}日"
-        elif style == "serial":
-            shown = (d - date(1899, 12, 30)).days
+        shown = xl.date_as_written(d, DATE_STYLES[i % len(DATE_STYLES)])
         out.append((name, district, shown, hazard, channel, status))
     return out
 
@@ -952,18 +866,14 @@ def write_ledger(year: int, seed: int, path: Path, stamp: datetime) -> None:
     ws = wb.active
     ws.title = "重大隐患曝光台账"
     head = ["序号", "企业名称", "所在区", "曝光日期", "重大隐患内容", "曝光渠道", "整改情况"]
-    for k, text in enumerate(head, start=1):
-        _cell(ws, 1, k, text, font=BOLD)
-        ws.cell(row=1, column=k).fill = HEAD_FILL
+    xl.header_row(ws, 1, head)
     for r, row in enumerate(ledger_rows(year, seed), start=2):
-        _cell(ws, r, 1, r - 1)
+        xl.cell(ws, r, 1, r - 1)
         for k, v in enumerate(row, start=2):
-            _cell(ws, r, k, v, align=LEFT if k in (2, 5) else CENTER)
-            if isinstance(v, date):
-                ws.cell(row=r, column=k).number_format = "yyyy-mm-dd"
-    for col, width in zip("ABCDEFG", (6, 28, 12, 14, 44, 26, 10), strict=True):
-        ws.column_dimensions[col].width = width
-    save_deterministic(wb, path, stamp, "鄂州市安全生产监督管理局")
+            fmt = "yyyy-mm-dd" if isinstance(v, date) else None
+            xl.cell(ws, r, k, v, align=xl.LEFT if k in (2, 5) else xl.CENTER, fmt=fmt)
+    xl.column_widths(ws, (6, 28, 12, 14, 44, 26, 10))
+    xl.save_deterministic(wb, path, stamp, "鄂州市安全生产监督管理局")
 
 
 # --- targets table -----------------------------------------------------------------------------
@@ -975,29 +885,26 @@ def write_targets(path: Path) -> None:
     ws = wb.active
     ws.title = "2016年度目标值"
     ws.merge_cells("A1:F1")
-    _cell(ws, 1, 1, "2016年度市州安全生产工作责任目标（差异化下达）", font=TITLE)
+    xl.cell(ws, 1, 1, "2016年度市州安全生产工作责任目标（差异化下达）", font=xl.TITLE)
     ws.row_dimensions[1].height = 30
-    for k, text in enumerate(("序号", "单位", *TARGET_COLUMNS), start=1):
-        _cell(ws, 2, k, text, font=BOLD)
-        ws.cell(row=2, column=k).fill = HEAD_FILL
+    xl.header_row(ws, 2, ("序号", "单位", *TARGET_COLUMNS))
     ws.row_dimensions[2].height = 40
     names = [FULL_NAME[s] for s, _, _ in CITIES] + [canon for _, canon, _ in DISTRICTS]
     shorts = [s for s, _, _ in CITIES] + [s for s, _, _ in DISTRICTS]
     for r, (name, short) in enumerate(zip(names, shorts, strict=True), start=3):
-        _cell(ws, r, 1, r - 2)
-        _cell(ws, r, 2, name, align=LEFT)
+        xl.cell(ws, r, 1, r - 2)
+        xl.cell(ws, r, 2, name, align=xl.LEFT)
         for k, v in enumerate(TARGETS[short], start=3):
-            _cell(ws, r, k, v)
+            xl.cell(ws, r, k, v)
     note = len(names) + 4
     ws.cell(
         row=note,
         column=1,
         value="注：鄂州市各区（开发区）目标由鄂州市分解下达；亿元GDP死亡率指标只对市州下达。",
     )
-    ws.cell(row=note, column=1).font = FONT
-    for col, width in zip("ABCDEF", (6, 40, 16, 18, 14, 16), strict=True):
-        ws.column_dimensions[col].width = width
-    save_deterministic(wb, path, datetime(2016, 3, 1, 9), "湖北省安全生产监督管理局")
+    ws.cell(row=note, column=1).font = xl.FONT
+    xl.column_widths(ws, (6, 40, 16, 18, 14, 16))
+    xl.save_deterministic(wb, path, datetime(2016, 3, 1, 9), "湖北省安全生产监督管理局")
 
 
 # --- main --------------------------------------------------------------------------------------

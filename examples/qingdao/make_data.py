@@ -34,21 +34,23 @@ Example::
 from __future__ import annotations
 
 import argparse
-import io
 import random
-import re
-import zipfile
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 HERE = Path(__file__).resolve().parent
+# The helpers all generators share live in examples/_shared. This file runs as a script and is also
+# loaded by path (safescore init, the tests), so examples/ is put on the path either way.
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
+from _shared import workbook as xl  # noqa: E402
+from _shared.values import clamp, frac, parse_quarter  # noqa: E402
+
 CN_QUARTER = {1: "一", 2: "二", 3: "三", 4: "四"}
 OFFICE = "青岛市安全生产委员会办公室"
 
@@ -185,7 +187,7 @@ LEDGER_NAME_AS_WRITTEN = {"西海岸新区": "黄岛区", "即墨区": "即墨�
 LEDGER_MESS = {  # scripted accident → how its date cell is written
     ("西海岸新区", date(2022, 4, 18)): "dotted",  # 2022.4.18
     ("西海岸新区", date(2022, 5, 27)): "cn",  # 2022年5月27日
-    ("城阳区", date(2022, 9, 3)): "text",  # 2022-09-03 as text
+    ("城阳区", date(2022, 9, 3)): "iso",  # 2022-09-03 as text
     ("即墨区", date(2022, 8, 31)): "cn",
 }
 FULLWIDTH_DEATHS = ("莱西市", date(2022, 9, 16))  # 死亡人数 written as ３
@@ -200,26 +202,11 @@ class UnitData:
     values: dict[str, Any] = field(default_factory=dict)  # clean values (fractions, bools, None = missing)
 
 
-def parse_period(period: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d{4})Q([1-4])", period)
-    if not m:
-        raise SystemExit(f"--period 应为季度，如 2022Q1，收到 {period!r}")
-    return int(m.group(1)), int(m.group(2))
-
-
 def quarter_bounds(period: str) -> tuple[date, date]:
-    year, q = parse_period(period)
+    year, q = parse_quarter(period)
     start = date(year, 3 * q - 2, 1)
     end = (date(year + (q == 4), (3 * q) % 12 + 1, 1)) - timedelta(days=1)
     return start, end
-
-
-def _clamp(x: float, lo: float, hi: float) -> float:
-    return max(lo, min(hi, x))
-
-
-def _frac(rng: random.Random, mean: float, sd: float, lo: float) -> float:
-    return round(_clamp(rng.gauss(mean, sd), lo, 1.0), 3)
 
 
 # Values pinned per period (the tests' hand-computed facts).
@@ -257,10 +244,8 @@ NAME_AS_WRITTEN = {
     "平度市": "平度市\u3000",  # ideographic space
 }
 MISREPORTED = {"平度市": ("accidents", -1)}  # the return's own count differs from the ledger's
-MISSING_STYLES = {"blank", "slash", "dash", "wu"}
 
-Block = tuple[str | None, list[tuple[str, str]]]
-LAYOUT: list[Block] = [
+LAYOUT: list[xl.Block] = [
     (
         "责任落实",
         [
@@ -323,22 +308,22 @@ def unit_values(
     v: dict[str, Any] = {}
     v["meetings"] = rng.choice([1, 1, 2, 2, 3]) if chance(0.6 + 0.5 * q) else 0
     v["four_ones"] = 4 if chance(0.35 + 0.6 * q) else rng.choice([2, 3, 3])
-    held = min(3 * towns, round(3 * towns * _clamp(rng.gauss(0.86 + 0.14 * q, 0.04), 0.7, 1.0)))
+    held = min(3 * towns, round(3 * towns * clamp(rng.gauss(0.86 + 0.14 * q, 0.04), 0.7, 1.0)))
     v["class_rate"] = round(held / (3 * towns), 3)
     v["week_checks"] = max(0, round(rng.gauss(1.8 + 2.5 * q, 0.8)))
     new = rng.choice([0, 1, 2, 2, 3, 4])
     v["new_projects"] = new
     v["projects_assessed"] = new if chance(0.5 + 0.5 * q) else max(0, new - 1)
-    v["baobao_rate"] = 1.0 if chance(0.5 * q) else _frac(rng, 0.92 + 0.08 * q, 0.03, 0.8)
-    v["relocation_rate"] = _frac(rng, 0.7 + 0.3 * q, 0.06, 0.5)
-    inspections = round(300 * workload * _clamp(rng.gauss(0.82 + 0.3 * q, 0.08), 0.6, 1.3))
+    v["baobao_rate"] = 1.0 if chance(0.5 * q) else frac(rng, 0.92 + 0.08 * q, 0.03, 0.8)
+    v["relocation_rate"] = frac(rng, 0.7 + 0.3 * q, 0.06, 0.5)
+    inspections = round(300 * workload * clamp(rng.gauss(0.82 + 0.3 * q, 0.08), 0.6, 1.3))
     v["inspections"] = inspections
-    v["penalty_cases"] = round(inspections * _clamp(rng.gauss(0.03 + 0.07 * q, 0.015), 0.01, 0.15))
+    v["penalty_cases"] = round(inspections * clamp(rng.gauss(0.03 + 0.07 * q, 0.015), 0.01, 0.15))
     found = round(hazards * rng.uniform(0.85, 1.15))
     v["hazards_found"] = found
-    v["hazards_fixed"] = round(found * _clamp(rng.gauss(0.9 + 0.1 * q, 0.02), 0.78, 1.0))
+    v["hazards_fixed"] = round(found * clamp(rng.gauss(0.9 + 0.1 * q, 0.02), 0.78, 1.0))
     v["major_hazards_open"] = 1 if chance(0.35 * (1 - q)) else 0
-    v["reserve_months"] = round(_clamp(rng.gauss(2.4 + 1.4 * q, 0.4), 1.5, 6) * 2) / 2
+    v["reserve_months"] = round(clamp(rng.gauss(2.4 + 1.4 * q, 0.4), 1.5, 6) * 2) / 2
     v["drills"] = rng.choice([2, 2, 3, 4]) if chance(0.55 + 0.45 * q) else 1
     v["morning_meeting"] = chance(0.7 + 0.35 * q)
     start, end = quarter_bounds(period)
@@ -362,14 +347,12 @@ def build_units(period: str, seed: int) -> list[UnitData]:
     for name in NAMES:
         base = random.Random(f"{seed}:{name}").uniform(0.45, 0.95)
         rng = random.Random(f"{seed}:{period}:{name}")
-        quality = _clamp(base + rng.uniform(-0.08, 0.08), 0.05, 1.0)
+        quality = clamp(base + rng.uniform(-0.08, 0.08), 0.05, 1.0)
         units.append(UnitData(name, quality, unit_values(name, quality, rng, period, ledger)))
     by_name = {u.name: u for u in units}
     for name, values in PINNED.get(period, {}).items():
         by_name[name].values.update(values)
-    for (name, fld), style in MESS.items():
-        if style in MISSING_STYLES:
-            by_name[name].values[fld] = 0 if fld in BLANK_ZERO else None
+    xl.clean_missing({u.name: u.values for u in units}, MESS, BLANK_ZERO)
     return units
 
 
@@ -411,7 +394,7 @@ class FindingRow:
 
 
 def supervise_rows(units: list[UnitData], period: str, seed: int) -> list[FindingRow]:
-    year, q = parse_period(period)
+    year, q = parse_quarter(period)
     rows: list[FindingRow] = []
     serial = 0
     for k, u in enumerate(units):
@@ -437,193 +420,62 @@ def supervise_rows(units: list[UnitData], period: str, seed: int) -> list[Findin
 
 # --- cells -------------------------------------------------------------------------------------
 
-_FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
-
-
-def _num_text(x: float) -> str:
-    return f"{x:.10g}"
-
 
 def render(fld: str, value: Any, style: str | None) -> tuple[Any, str | None]:
     """The cell value (and number format) a clerk would have typed for ``value``."""
-    if style == "blank":
-        return None, None
-    if style in {"slash", "dash", "wu"}:
-        return {"slash": "/", "dash": "—", "wu": "无"}[style], None
+    if style in xl.MISSING_STYLES:
+        return xl.MISSING_TEXT[style], None
     if fld in BOOL:
-        yes_no = {"check": ("√", "×"), "youwu": ("有", "无")}.get(style or "", ("是", "否"))
-        return yes_no[0] if value else yes_no[1], None
+        return xl.yes_no(value, style), None
     if fld in PERCENT:
-        style = style or "pct_fmt"
-        pct = round(value * 100, 1)
-        if style == "pct100":
-            return (int(pct) if pct == int(pct) else pct), "0.0"
-        if style == "pct_text":
-            return f"{_num_text(pct)}%", None
-        if style == "pct_frac":
-            return value, None
-        return value, "0.0%"
-    if style == "fullwidth":
-        return _num_text(value).translate(_FULLWIDTH), None
+        return xl.percent_cell(value, style or "pct_fmt")
+    if style in {"text", "fullwidth"}:
+        return xl.number_as_text(value, style), None
     if style == "thousands":
         return f"{value:,}", None
-    if style == "text":
-        return _num_text(value), None
     if fld in NUMBER and value == int(value):
         return int(value), None
     return value, None
 
 
-THIN = Side(style="thin", color="000000")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-FONT = Font(name="宋体", size=10)
-BOLD = Font(name="宋体", size=10, bold=True)
-TITLE = Font(name="方正小标宋简体", size=16)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-
-
-def _cell(
-    ws: Worksheet, row: int, col: int, value: Any, *, font: Font = FONT, align: Alignment = CENTER
-) -> None:
-    c = ws.cell(row=row, column=col, value=value)
-    c.font = font
-    c.alignment = align
-    c.border = BORDER
-
-
-def save_deterministic(wb: Workbook, path: Path, stamp: datetime) -> None:
-    """Save ``wb`` with fixed zip-entry times and document dates, so reruns are byte-identical."""
-    wb.properties.creator = OFFICE
-    wb.properties.lastModifiedBy = OFFICE
-    wb.properties.created = stamp
-    buf = io.BytesIO()
-    wb.save(buf)
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + iso.encode() + rb"\g<2>",
-                    data,
-                )
-            out = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            out.compress_type = zipfile.ZIP_DEFLATED
-            out.external_attr = info.external_attr
-            dst.writestr(out, data)
-    tmp.replace(path)
-
-
-def _title(ws: Worksheet, text: str, ncol: int, note: str | None = None) -> None:
-    last = get_column_letter(ncol)
-    ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = text
-    ws["A1"].font = TITLE
-    ws["A1"].alignment = CENTER
-    ws.row_dimensions[1].height = 32
-    if note:
-        ws.merge_cells(f"A2:{last}2")
-        ws["A2"] = note
-        ws["A2"].font = FONT
-        ws["A2"].alignment = LEFT
-        ws.row_dimensions[2].height = 30
-
-
 def write_returns(units: list[UnitData], period: str, path: Path, stamp: datetime) -> None:
-    year, q = parse_period(period)
+    year, q = parse_quarter(period)
     wb = Workbook()
     ws = wb.active
     ws.title = "区（市）"
-    columns = [f for _, block in LAYOUT for f, _ in block]
+    columns = xl.layout_fields(LAYOUT)
     ncol = 2 + len(columns) + 1
-    _title(
+    xl.title_rows(
         ws,
-        f"青岛市{year}年第{CN_QUARTER[q]}季度区（市）安全生产工作考核数据汇总表",
         ncol,
+        f"青岛市{year}年第{CN_QUARTER[q]}季度区（市）安全生产工作考核数据汇总表",
         "填报说明：1.统计时间为本季度1日至季度末；2.比率类指标填写百分数；3.是否类指标填“是/否”；"
         "4.事故情况以市应急局《生产安全事故台账》为准；5.季度结束后5个工作日内报市安委办。",
     )
-    for col, text in ((1, "序号"), (2, "单位名称")):
-        _cell(ws, 3, col, text, font=BOLD)
-        _cell(ws, 4, col, None, font=BOLD)
-        ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-    col = 3
-    for block_title, block in LAYOUT:
-        if block_title is None:
-            for _, header in block:
-                _cell(ws, 3, col, header, font=BOLD)
-                _cell(ws, 4, col, None, font=BOLD)
-                ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-                col += 1
-            continue
-        _cell(ws, 3, col, block_title, font=BOLD)
-        for k, (_, header) in enumerate(block):
-            if k:
-                _cell(ws, 3, col + k, None, font=BOLD)
-            _cell(ws, 4, col + k, header, font=BOLD)
-        ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + len(block) - 1)
-        col += len(block)
-    _cell(ws, 3, col, "备注", font=BOLD)
-    _cell(ws, 4, col, None, font=BOLD)
-    ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-    for r in (3, 4):
-        for c in range(1, ncol + 1):
-            ws.cell(row=r, column=c).fill = HEAD_FILL
-    ws.row_dimensions[3].height = 20
-    ws.row_dimensions[4].height = 60
-
+    xl.two_row_header(ws, LAYOUT, "单位名称", 60)
     row = 5
     for seq, u in enumerate(units, start=1):
-        _cell(ws, row, 1, seq)
-        _cell(ws, row, 2, NAME_AS_WRITTEN.get(u.name, u.name), align=LEFT)
-        for k, fld in enumerate(columns):
-            value, fmt = render(fld, reported(u, fld), MESS.get((u.name, fld)))
-            _cell(ws, row, 3 + k, value)
-            if fmt:
-                ws.cell(row=row, column=3 + k).number_format = fmt
+        values = [render(fld, reported(u, fld), MESS.get((u.name, fld))) for fld in columns]
         note = None
         if u.values.get("major_accidents"):
             note = "本季度发生较大生产安全事故1起"
         elif u.values.get("deaths"):
             note = f"本季度发生生产安全事故{u.values['accidents']}起，死亡{u.values['deaths']}人"
-        _cell(ws, row, ncol, note, align=LEFT)
+        xl.table_row(ws, row, seq, NAME_AS_WRITTEN.get(u.name, u.name), values, note)
         row += 1
-    _cell(ws, row, 1, None, font=BOLD)
-    _cell(ws, row, 2, "合计", font=BOLD)
-    for k, fld in enumerate(columns):
-        total = None
-        if fld not in PERCENT and fld not in BOOL and fld not in NUMBER:
-            total = sum(reported(u, fld) or 0 for u in units)
-        _cell(ws, row, 3 + k, total, font=BOLD)
-    _cell(ws, row, ncol, None)
-    row += 1
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=12)
-    ws.cell(
-        row=row, column=1, value=f"填报单位（盖章）：{OFFICE}　　填报人：孙××　　审核人：李××"
-    ).font = FONT
-    ws.column_dimensions["A"].width = 5
-    ws.column_dimensions["B"].width = 22
-    for c in range(3, ncol):
-        ws.column_dimensions[get_column_letter(c)].width = 12
-    ws.column_dimensions[get_column_letter(ncol)].width = 28
-    ws.freeze_panes = "C5"
+    summed = [f for f in columns if f not in PERCENT | BOOL | NUMBER]
+    xl.total_row(ws, row, [sum(reported(u, f) or 0 for u in units) if f in summed else None for f in columns])
+    xl.signature_row(ws, row + 1, f"填报单位（盖章）：{OFFICE}　　填报人：孙××　　审核人：李××", height=None)
+    xl.table_widths(ws, ncol, name_width=22, note_width=28)
 
-    ws = wb.create_sheet("说明")
     lines = [
         "说明",
         f"1. 本表为{year}年第{CN_QUARTER[q]}季度区（市）安全生产工作考核数据汇总，由市安委办根据各区（市）报送数据整理。",
         "2. 执法检查目标家次、事故扣分按各区（市）工作体量系数、风险强度系数差异化折算，系数见考核细则。",
         "3. 事故起数、死亡人数以《生产安全事故台账》统计为准；“4+N”督导检查扣分另行汇总。",
     ]
-    for r, text in enumerate(lines, start=1):
-        ws.cell(row=r, column=1, value=text).font = BOLD if r == 1 else FONT
-    ws.column_dimensions["A"].width = 100
-    save_deterministic(wb, path, stamp)
+    xl.notes_sheet(wb, lines, 100)
+    xl.save_deterministic(wb, path, stamp, OFFICE)
 
 
 LEDGER_HEAD = [
@@ -640,28 +492,19 @@ LEDGER_HEAD = [
 
 
 def write_ledger(ledger: list[Accident], period: str, path: Path, stamp: datetime) -> None:
-    year, _ = parse_period(period)
+    year, _ = parse_quarter(period)
     wb = Workbook()
     ws = wb.active
     ws.title = "生产安全事故台账"
     _, end = quarter_bounds(period)
-    _title(ws, f"青岛市生产安全事故台账（2021年1月—{year}年{end.month}月）", len(LEDGER_HEAD))
-    for c, text in enumerate(LEDGER_HEAD, start=1):
-        _cell(ws, 3, c, text, font=BOLD)
-        ws.cell(row=3, column=c).fill = HEAD_FILL
+    xl.title_rows(ws, len(LEDGER_HEAD), f"青岛市生产安全事故台账（2021年1月—{year}年{end.month}月）")
+    xl.header_row(ws, 3, LEDGER_HEAD)
     for i, a in enumerate(ledger, start=1):
         r = 3 + i
-        style = LEDGER_MESS.get((a.unit, a.day))
-        day: Any = a.day
-        if style == "dotted":
-            day = f"{a.day.year}.{a.day.month}.{a.day.day}"
-        elif style == "cn":
-            day = f"{a.day.year}年{a.day.month}月{a.day.day}日"
-        elif style == "text":
-            day = a.day.isoformat()
+        day = xl.date_as_written(a.day, LEDGER_MESS.get((a.unit, a.day), "date"))
         deaths: Any = a.deaths
         if (a.unit, a.day) == FULLWIDTH_DEATHS:
-            deaths = str(a.deaths).translate(_FULLWIDTH)
+            deaths = xl.fullwidth(str(a.deaths))
         note = "市安委会挂牌督办调查" if a.level != "一般" else None
         cells = [
             i,
@@ -675,40 +518,35 @@ def write_ledger(ledger: list[Accident], period: str, path: Path, stamp: datetim
             note,
         ]
         for c, v in enumerate(cells, start=1):
-            _cell(ws, r, c, v, align=LEFT if c in (8, 9) else CENTER)
-        if isinstance(day, date):
-            ws.cell(row=r, column=3).number_format = "yyyy-mm-dd"
+            fmt = "yyyy-mm-dd" if c == 3 and isinstance(v, date) else None
+            xl.cell(ws, r, c, v, align=xl.LEFT if c in (8, 9) else xl.CENTER, fmt=fmt)
     r = 4 + len(ledger)
-    _cell(ws, r, 1, None, font=BOLD)
-    _cell(ws, r, 2, "合计", font=BOLD)
-    _cell(ws, r, 3, f"{len(ledger)}起", font=BOLD)
-    _cell(ws, r, 4, None)
-    _cell(ws, r, 5, sum(a.deaths for a in ledger), font=BOLD)
-    _cell(ws, r, 6, sum(a.injured for a in ledger), font=BOLD)
+    xl.cell(ws, r, 1, None, font=xl.BOLD)
+    xl.cell(ws, r, 2, "合计", font=xl.BOLD)
+    xl.cell(ws, r, 3, f"{len(ledger)}起", font=xl.BOLD)
+    xl.cell(ws, r, 4, None)
+    xl.cell(ws, r, 5, sum(a.deaths for a in ledger), font=xl.BOLD)
+    xl.cell(ws, r, 6, sum(a.injured for a in ledger), font=xl.BOLD)
     for c in (7, 8, 9):
-        _cell(ws, r, c, None)
-    for col, width in zip("ABCDEFGHI", (6, 14, 14, 10, 10, 10, 16, 60, 20), strict=True):
-        ws.column_dimensions[col].width = width
+        xl.cell(ws, r, c, None)
+    xl.column_widths(ws, (6, 14, 14, 10, 10, 10, 16, 60, 20))
     ws.freeze_panes = "A4"
-    save_deterministic(wb, path, stamp)
+    xl.save_deterministic(wb, path, stamp, OFFICE)
 
 
 def write_supervise(rows: list[FindingRow], period: str, path: Path, stamp: datetime) -> None:
-    year, q = parse_period(period)
+    year, q = parse_quarter(period)
     wb = Workbook()
     ws = wb.active
     ws.title = "督导检查扣分"
-    _title(ws, f"{year}年第{CN_QUARTER[q]}季度安全生产“4+N”督导检查问题扣分汇总表", 5)
-    for c, text in enumerate(["单位", "指标编码", "扣分", "扣分原因", "佐证"], start=1):
-        _cell(ws, 2, c, text, font=BOLD)
-        ws.cell(row=2, column=c).fill = HEAD_FILL
+    xl.title_rows(ws, 5, f"{year}年第{CN_QUARTER[q]}季度安全生产“4+N”督导检查问题扣分汇总表")
+    xl.header_row(ws, 2, ["单位", "指标编码", "扣分", "扣分原因", "佐证"])
     for r, row in enumerate(rows, start=3):
         for c, v in enumerate([row.written, row.item, row.value, row.reason, row.evidence], start=1):
-            _cell(ws, r, c, v, align=LEFT if c in (1, 4, 5) else CENTER)
-    for col, width in zip("ABCDE", (22, 22, 8, 60, 40), strict=True):
-        ws.column_dimensions[col].width = width
+            xl.cell(ws, r, c, v, align=xl.LEFT if c in (1, 4, 5) else xl.CENTER)
+    xl.column_widths(ws, (22, 22, 8, 60, 40))
     ws.freeze_panes = "A3"
-    save_deterministic(wb, path, stamp)
+    xl.save_deterministic(wb, path, stamp, OFFICE)
 
 
 def main(argv: list[str] | None = None) -> None:

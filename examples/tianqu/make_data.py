@@ -27,10 +27,9 @@ Example::
 from __future__ import annotations
 
 import argparse
-import io
 import random
 import re
-import zipfile
+import sys
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -38,11 +37,17 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
-from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 HERE = Path(__file__).resolve().parent
+# The helpers all generators share live in examples/_shared. This file runs as a script and is also
+# loaded by path (safescore init, the tests), so examples/ is put on the path either way.
+if str(HERE.parent) not in sys.path:
+    sys.path.insert(0, str(HERE.parent))
+from _shared import workbook as xl  # noqa: E402
+from _shared.values import clamp, frac  # noqa: E402
+
+OFFICE = "天衢新区安全生产委员会办公室"
 
 # Field types as in rubrics/tianqu-sanhua.yaml.
 PERCENT = {
@@ -231,7 +236,6 @@ FORCE: dict[tuple[str, str], Any] = {
     ("德州袁桥木业有限公司", "selfcheck_ok"): False,
     ("德州二屯家具制造有限公司", "dual_ok"): False,
 }
-MISSING_STYLES = {"blank", "slash", "dash", "wu"}
 # Unit names as the assessors wrote them in the supervision / expert sheets.
 SCORE_NAME_AS_WRITTEN = {
     "天衢新区应急管理局": "新区应急局",
@@ -242,10 +246,9 @@ SCORE_NAME_AS_WRITTEN = {
 NO_SUPERVISION = "天衢新区卫生健康局"  # inspected, nothing found: no rows, full supervision points
 
 # --- sheet layouts: blocks of (field, header text) --------------------------------------------
-Block = tuple[str | None, list[tuple[str, str]]]
 
 
-def _layout(group: str) -> list[Block]:
+def _layout(group: str) -> list[xl.Block]:
     enforce = [("platform_rate", "现场检查平台\n录入率（%）")]
     if group == "dept":
         enforce.append(("penalty_cases", "行政处罚\n立案数(起)"))
@@ -315,7 +318,7 @@ def _layout(group: str) -> list[Block]:
     ]
 
 
-ENT_LAYOUT: list[Block] = [
+ENT_LAYOUT: list[xl.Block] = [
     (None, [("town", "所属镇街")]),
     ("基本情况", [("industry", "行业类别"), ("risk_level", "安全风险等级")]),
     (
@@ -493,15 +496,6 @@ def previous_period(period: str) -> str:
     return f"{year - 1}-12" if month == 1 else f"{year}-{month - 1:02d}"
 
 
-def _clamp(x: float, lo: float, hi: float) -> float:
-    return max(lo, min(hi, x))
-
-
-def _frac(rng: random.Random, mean: float, sd: float, lo: float) -> float:
-    """A rate as a fraction, one decimal place in percent (0.965)."""
-    return round(_clamp(rng.gauss(mean, sd), lo, 1.0), 3)
-
-
 def unit_values(name: str, group: str, q: float, rng: random.Random, hz: tuple[int, int]) -> dict[str, Any]:
     def chance(p: float) -> bool:
         return rng.random() < p
@@ -509,30 +503,30 @@ def unit_values(name: str, group: str, q: float, rng: random.Random, hz: tuple[i
     v: dict[str, Any] = {}
     v["systems_built"] = 10 if chance(0.45 + 0.55 * q) else rng.randint(6, 9)
     v["weekly_missed"] = 0 if chance(0.45 + 0.55 * q) else rng.choice([1, 1, 2])
-    v["duty_list_rate"] = 1.0 if chance(0.4 * q) else _frac(rng, 0.88 + 0.12 * q, 0.03, 0.75)
+    v["duty_list_rate"] = 1.0 if chance(0.4 * q) else frac(rng, 0.88 + 0.12 * q, 0.03, 0.75)
     v["leader_checks"] = max(0, round(rng.gauss(0.8 + 1.6 * q, 0.6)))
     v["tasks_late"] = 0 if chance(0.55 + 0.45 * q) else rng.choice([1, 1, 2])
     target = CAMPAIGN_TARGET.get(name, 30)
-    checks = round(target * _clamp(rng.gauss(0.7 + 0.4 * q, 0.1), 0.35, 1.4))
+    checks = round(target * clamp(rng.gauss(0.7 + 0.4 * q, 0.1), 0.35, 1.4))
     found = round(checks * rng.uniform(0.3, 0.8))
     v["campaign_checks"] = checks
     v["campaign_found"] = found
-    v["campaign_fixed"] = round(found * _clamp(rng.gauss(0.82 + 0.18 * q, 0.05), 0.6, 1.0))
-    v["plan_rate"] = _frac(rng, 0.78 + 0.22 * q, 0.05, 0.5)
+    v["campaign_fixed"] = round(found * clamp(rng.gauss(0.82 + 0.18 * q, 0.05), 0.6, 1.0))
+    v["plan_rate"] = frac(rng, 0.78 + 0.22 * q, 0.05, 0.5)
     found = rng.randint(*hz)
-    fixed = round(found * _clamp(rng.gauss(0.86 + 0.14 * q, 0.03), 0.65, 1.0))
+    fixed = round(found * clamp(rng.gauss(0.86 + 0.14 * q, 0.03), 0.65, 1.0))
     v["hazards_found"] = found
     v["hazards_fixed"] = fixed
     v["hazards_overdue"] = min(found - fixed, max(0, round(rng.gauss((1 - q) * 3, 1))))
-    v["ledger_rate"] = _frac(rng, 0.92 + 0.08 * q, 0.02, 0.8)
-    v["promise_rate"] = _frac(rng, 0.88 + 0.12 * q, 0.03, 0.75)
-    v["platform_rate"] = _frac(rng, 0.72 + 0.28 * q, 0.06, 0.4)
+    v["ledger_rate"] = frac(rng, 0.92 + 0.08 * q, 0.02, 0.8)
+    v["promise_rate"] = frac(rng, 0.88 + 0.12 * q, 0.03, 0.75)
+    v["platform_rate"] = frac(rng, 0.72 + 0.28 * q, 0.06, 0.4)
     if group == "dept":
         v["penalty_cases"] = max(0, CASE_TARGET.get(name, 1) + round(rng.gauss(-0.8 + 1.4 * q, 0.7)))
     else:
         v["small_checks"] = max(4, round(rng.gauss(14 + 22 * q, 5)))
     v["first_lessons"] = max(0, round(rng.gauss(0.6 + 1.8 * q, 0.7)))
-    v["train_rate"] = _frac(rng, 0.9 + 0.1 * q, 0.02, 0.8)
+    v["train_rate"] = frac(rng, 0.9 + 0.1 * q, 0.02, 0.8)
     v["plan_revised"] = chance(0.75 + 0.3 * q)
     v["drills"] = rng.choice([1, 1, 2]) if chance(0.55 + 0.45 * q) else 0
     v["supplies_ok"] = chance(0.7 + 0.35 * q)
@@ -572,11 +566,11 @@ def ent_values(
     v["major_open"] = 0
     found = rng.randint(3, 24)
     v["hazards_found"] = found
-    v["hazards_fixed"] = round(found * _clamp(rng.gauss(0.84 + 0.18 * q, 0.05), 0.6, 1.0))
+    v["hazards_fixed"] = round(found * clamp(rng.gauss(0.84 + 0.18 * q, 0.05), 0.6, 1.0))
     v["promise_signed"] = chance(0.8 + 0.35 * q)
     v["selfcheck_ok"] = chance(0.45 + 0.65 * q)
     v["dual_ok"] = chance(0.35 + 0.75 * q)
-    v["train_rate"] = _frac(rng, 0.86 + 0.14 * q, 0.03, 0.7)
+    v["train_rate"] = frac(rng, 0.86 + 0.14 * q, 0.03, 0.7)
     return v
 
 
@@ -587,11 +581,11 @@ def build_units(period: str, seed: int) -> list[UnitData]:
     for name, group, hz in specs:
         base = FIXED_QUALITY.get(name, random.Random(f"{seed}:{name}").uniform(0.5, 0.92))
         rng = random.Random(f"{seed}:{period}:{name}")
-        q = _clamp(base + rng.uniform(-0.07, 0.07), 0.05, 1.0)
+        q = clamp(base + rng.uniform(-0.07, 0.07), 0.05, 1.0)
         units.append(UnitData(name, group, q, unit_values(name, group, q, rng, hz)))
     for spec in ENTS:
         rng = random.Random(f"{seed}:{period}:{spec[0]}")
-        q = _clamp(spec[5] + rng.uniform(-0.04, 0.04), 0.05, 1.0)
+        q = clamp(spec[5] + rng.uniform(-0.04, 0.04), 0.05, 1.0)
         units.append(UnitData(spec[0], "ent", q, ent_values(spec, q, rng)))
     by_name = {u.name: u for u in units}
     _, month = parse_period(period)
@@ -615,163 +609,43 @@ def build_units(period: str, seed: int) -> list[UnitData]:
     for u in units:
         if u.group == "ent":
             idx = 4 - min(4, int(u.quality * 5))
-            u.values["last_colour"] = COLOURS[_clamp_int(idx + prng.choice([-1, 0, 0, 0, 1]), 0, 4)]
+            u.values["last_colour"] = COLOURS[clamp(idx + prng.choice([-1, 0, 0, 0, 1]), 0, 4)]
     for (name, fld), value in FORCE.items():
         by_name[name].values[fld] = value
     # Mess that makes a value missing (or zero, for blank: zero fields).
-    for (name, fld), style in MESS.items():
-        if style in MISSING_STYLES:
-            by_name[name].values[fld] = 0 if fld in BLANK_ZERO else None
+    xl.clean_missing({u.name: u.values for u in units}, MESS, BLANK_ZERO)
     return units
-
-
-def _clamp_int(x: int, lo: int, hi: int) -> int:
-    return max(lo, min(hi, x))
 
 
 # --- cells -------------------------------------------------------------------------------------
 
-_FULLWIDTH = str.maketrans("0123456789.", "０１２３４５６７８９．")
-
-
-def _num_text(x: float | Decimal) -> str:
-    return f"{x:.10g}" if isinstance(x, float) else format(x.normalize(), "f")
-
 
 def render(fld: str, value: Any, style: str | None, group: str) -> tuple[Any, str | None]:
     """The cell value (and number format) a clerk would have typed for ``value``."""
-    if style == "blank":
-        return None, None
-    if style in {"slash", "dash", "wu"}:
-        return {"slash": "/", "dash": "—", "wu": "无"}[style], None
+    if style in xl.MISSING_STYLES:
+        return xl.MISSING_TEXT[style], None
     if fld in CHOICE or fld in {"town", "last_colour"}:
         return (f"{value} " if style == "trailing" else value), None
     if fld in BOOL:
-        yes_no = {"check": ("√", "×"), "youwu": ("有", "无")}.get(style or "", ("是", "否"))
-        return yes_no[0] if value else yes_no[1], None
+        return xl.yes_no(value, style), None
     if fld in PERCENT:
-        style = style or {"dept": "pct100", "street": "pct_fmt", "ent": "pct100"}[group]
-        pct = round(value * 100, 1)
-        if style == "pct100":
-            return (int(pct) if pct == int(pct) else pct), "0.0"
-        if style == "pct_text":
-            return f"{_num_text(pct)}%", None
-        if style == "pct_frac":
-            return value, None
         if style == "pct_frac_text":
-            return _num_text(value), None
-        if style == "pct_fmt":
-            return value, "0.0%"
-        raise ValueError(style)
-    if style == "fullwidth":
-        return _num_text(float(value)).translate(_FULLWIDTH), None
+            return xl.number_as_text(value, "text"), None
+        return xl.percent_cell(
+            value, style or {"dept": "pct100", "street": "pct_fmt", "ent": "pct100"}[group]
+        )
+    if style in {"text", "fullwidth"}:
+        return xl.number_as_text(float(value), style), None
     if style == "thousands":
         return f"{value:,}", None
-    if style == "text":
-        return _num_text(float(value)), None
     return value, None
 
 
-# --- workbook helpers --------------------------------------------------------------------------
-
-THIN = Side(style="thin", color="000000")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
-FONT = Font(name="宋体", size=10)
-BOLD = Font(name="宋体", size=10, bold=True)
-TITLE = Font(name="方正小标宋简体", size=16)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
-LEFT = Alignment(horizontal="left", vertical="center", wrap_text=True)
-OFFICE = "天衢新区安全生产委员会办公室"
+# --- the sheets --------------------------------------------------------------------------------
 
 
-def _cell(
-    ws: Worksheet, row: int, col: int, value: Any, *, font: Font = FONT, align: Alignment = CENTER
-) -> None:
-    c = ws.cell(row=row, column=col, value=value)
-    c.font = font
-    c.alignment = align
-    c.border = BORDER
-
-
-def save_deterministic(wb: Workbook, path: Path, stamp: datetime) -> None:
-    """Save ``wb`` with fixed zip-entry times and document dates, so reruns are byte-identical."""
-    wb.properties.creator = OFFICE
-    wb.properties.lastModifiedBy = OFFICE
-    wb.properties.created = stamp
-    buf = io.BytesIO()
-    wb.save(buf)
-    iso = stamp.strftime("%Y-%m-%dT%H:%M:%SZ")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(tmp, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "docProps/core.xml":
-                data = re.sub(
-                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
-                    rb"\g<1>" + iso.encode() + rb"\g<2>",
-                    data,
-                )
-            out = zipfile.ZipInfo(info.filename, date_time=stamp.timetuple()[:6])
-            out.compress_type = zipfile.ZIP_DEFLATED
-            out.external_attr = info.external_attr
-            dst.writestr(out, data)
-    tmp.replace(path)
-
-
-def _title_rows(ws: Worksheet, ncol: int, title: str, note: str) -> None:
-    last = get_column_letter(ncol)
-    ws.merge_cells(f"A1:{last}1")
-    ws["A1"] = title
-    ws["A1"].font = TITLE
-    ws["A1"].alignment = CENTER
-    ws.row_dimensions[1].height = 32
-    ws.merge_cells(f"A2:{last}2")
-    ws["A2"] = note
-    ws["A2"].font = FONT
-    ws["A2"].alignment = LEFT
-    ws.row_dimensions[2].height = 30
-
-
-def _two_row_header(ws: Worksheet, layout: list[Block], name_header: str) -> int:
-    """Rows 3-4: blocks merged across in row 3, labels in row 4; single columns merged down.
-
-    Returns the number of columns (序号, name, fields..., 备注).
-    """
-    for col, text in ((1, "序号"), (2, name_header)):
-        _cell(ws, 3, col, text, font=BOLD)
-        _cell(ws, 4, col, None, font=BOLD)
-        ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-    col = 3
-    for block_title, block in layout:
-        if block_title is None:
-            for _, header in block:
-                _cell(ws, 3, col, header, font=BOLD)
-                _cell(ws, 4, col, None, font=BOLD)
-                ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-                col += 1
-            continue
-        _cell(ws, 3, col, block_title, font=BOLD)
-        for k, (_, header) in enumerate(block):
-            if k:
-                _cell(ws, 3, col + k, None, font=BOLD)
-            _cell(ws, 4, col + k, header, font=BOLD)
-        ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + len(block) - 1)
-        col += len(block)
-    _cell(ws, 3, col, "备注", font=BOLD)
-    _cell(ws, 4, col, None, font=BOLD)
-    ws.merge_cells(start_row=3, start_column=col, end_row=4, end_column=col)
-    for r in (3, 4):
-        for c in range(1, col + 1):
-            ws.cell(row=r, column=c).fill = HEAD_FILL
-    ws.row_dimensions[3].height = 20
-    ws.row_dimensions[4].height = 48
-    return col
-
-
-def columns_of(layout: list[Block]) -> list[str]:
-    return [f for _, block in layout for f, _ in block]
+def columns_of(layout: list[xl.Block]) -> list[str]:
+    return xl.layout_fields(layout)
 
 
 def write_table_sheet(
@@ -779,25 +653,19 @@ def write_table_sheet(
     title: str,
     note: str,
     units: list[UnitData],
-    layout: list[Block],
+    layout: list[xl.Block],
     group: str,
     name_header: str,
     *,
-    total_row: bool,
+    totals: bool,
 ) -> None:
     columns = columns_of(layout)
     ncol = 2 + len(columns) + 1
-    _title_rows(ws, ncol, title, note)
-    _two_row_header(ws, layout, name_header)
+    xl.title_rows(ws, ncol, title, note)
+    xl.two_row_header(ws, layout, name_header, 48)
     row = 5
     for seq, u in enumerate(units, start=1):
-        _cell(ws, row, 1, seq)
-        _cell(ws, row, 2, NAME_AS_WRITTEN.get(u.name, u.name), align=LEFT)
-        for k, fld in enumerate(columns):
-            value, fmt = render(fld, u.values.get(fld), MESS.get((u.name, fld)), group)
-            _cell(ws, row, 3 + k, value)
-            if fmt:
-                ws.cell(row=row, column=3 + k).number_format = fmt
+        values = [render(fld, u.values.get(fld), MESS.get((u.name, fld)), group) for fld in columns]
         remark = None
         if u.values.get("deaths"):
             remark = "本月发生1起生产安全事故，死亡1人"
@@ -805,29 +673,16 @@ def write_table_sheet(
             remark = "本月发生1起生产安全事故（轻伤1人）"
         elif group == "ent" and u.values.get("major_open"):
             remark = "专家检查认定重大事故隐患1处，正在整改"
-        _cell(ws, row, ncol, remark, align=LEFT)
+        xl.table_row(ws, row, seq, NAME_AS_WRITTEN.get(u.name, u.name), values, remark)
         row += 1
-    if total_row:  # 合计: plain numbers (openpyxl cannot write cached formula results)
-        _cell(ws, row, 1, None, font=BOLD)
-        _cell(ws, row, 2, "合计", font=BOLD)
-        for k, fld in enumerate(columns):
-            total = None
-            if fld not in PERCENT and fld not in BOOL and fld not in CHOICE and fld != "systems_built":
-                total = sum(u.values.get(fld) or 0 for u in units)
-            _cell(ws, row, 3 + k, total, font=BOLD)
-        _cell(ws, row, ncol, None)
+    if totals:  # 合计 over the counts
+        summed = [f for f in columns if f not in PERCENT | BOOL | CHOICE | {"systems_built"}]
+        xl.total_row(
+            ws, row, [sum(u.values.get(f) or 0 for u in units) if f in summed else None for f in columns]
+        )
         row += 1
-    ws.merge_cells(start_row=row, start_column=1, end_row=row, end_column=12)
-    ws.cell(
-        row=row, column=1, value=f"填报单位（盖章）：{OFFICE}　　填报人：马××　　审核人：杨××"
-    ).font = FONT
-    ws.row_dimensions[row].height = 24
-    ws.column_dimensions["A"].width = 5
-    ws.column_dimensions["B"].width = 32
-    for c in range(3, ncol):
-        ws.column_dimensions[get_column_letter(c)].width = 12
-    ws.column_dimensions[get_column_letter(ncol)].width = 26
-    ws.freeze_panes = "C5"
+    xl.signature_row(ws, row, f"填报单位（盖章）：{OFFICE}　　填报人：马××　　审核人：杨××")
+    xl.table_widths(ws, ncol, name_width=32, note_width=26)
 
 
 def write_returns(units: list[UnitData], period: str, path: Path, stamp: datetime) -> None:
@@ -842,14 +697,13 @@ def write_returns(units: list[UnitData], period: str, path: Path, stamp: datetim
     ws.title = "区直部门"
     depts = [u for u in units if u.group == "dept"]
     write_table_sheet(
-        ws, f"{head}（区直部门）", note, depts, _layout("dept"), "dept", "单位名称", total_row=True
+        ws, f"{head}（区直部门）", note, depts, _layout("dept"), "dept", "单位名称", totals=True
     )
     ws = wb.create_sheet("镇街")
     streets = [u for u in units if u.group == "street"]
     write_table_sheet(
-        ws, f"{head}（镇街）", note, streets, _layout("street"), "street", "单位名称", total_row=True
+        ws, f"{head}（镇街）", note, streets, _layout("street"), "street", "单位名称", totals=True
     )
-    ws = wb.create_sheet("说明")
     lines = [
         "说明",
         f"1. 本表为{year}年{month}月安全生产月度考核“资料”部分，由区安委办根据各单位报送资料整理。",
@@ -857,10 +711,8 @@ def write_returns(units: list[UnitData], period: str, path: Path, stamp: datetim
         "3. 督导扣分见《督导检查扣分汇总表》，评议得分见《评议得分汇总表》。",
         "4. 数据如有疑问，请与区安委办综合协调科联系。",
     ]
-    for r, text in enumerate(lines, start=1):
-        ws.cell(row=r, column=1, value=text).font = BOLD if r == 1 else FONT
-    ws.column_dimensions["A"].width = 100
-    save_deterministic(wb, path, stamp)
+    xl.notes_sheet(wb, lines, 100)
+    xl.save_deterministic(wb, path, stamp, OFFICE)
 
 
 def write_enterprises(units: list[UnitData], period: str, path: Path, stamp: datetime) -> None:
@@ -881,9 +733,9 @@ def write_enterprises(units: list[UnitData], period: str, path: Path, stamp: dat
         ENT_LAYOUT,
         "ent",
         "企业名称",
-        total_row=False,
+        totals=False,
     )
-    save_deterministic(wb, path, stamp)
+    xl.save_deterministic(wb, path, stamp, OFFICE)
 
 
 # --- assessor rows -----------------------------------------------------------------------------
@@ -928,8 +780,7 @@ def supervision_rows(units: list[UnitData], period: str, seed: int) -> list[Scor
     for target, style in (("天衢新区交通运输局", "text"), ("广川街道", "fullwidth")):
         row = next((r for r in rows if r.unit == target), None)
         if row is not None:
-            text = _num_text(row.points)
-            row.value = text.translate(_FULLWIDTH) if style == "fullwidth" else text
+            row.value = xl.number_as_text(row.points, style)
     return rows
 
 
@@ -944,7 +795,7 @@ def review_rows(units: list[UnitData], period: str, seed: int) -> list[ScoreRowD
             pts = REV_POINTS[area]
             marks = []
             for _ in REVIEWERS:  # each reviewer marks in half points
-                share = _clamp(rng.gauss(0.74 + 0.24 * u.quality, 0.08), 0.4, 1.0)
+                share = clamp(rng.gauss(0.74 + 0.24 * u.quality, 0.08), 0.4, 1.0)
                 marks.append(Decimal(round(pts * share * 2)) / 2)
             mean = (sum(marks, Decimal(0)) / len(marks)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
             remark = ""
@@ -958,8 +809,7 @@ def review_rows(units: list[UnitData], period: str, seed: int) -> list[ScoreRowD
         ("天衢新区教育和体育局", "hazard", "text"),
     ):
         row = next(r for r in rows if r.unit == target and r.item == f"{AREA_TITLE[area]}评议")
-        text = _num_text(row.points)
-        row.value = text.translate(_FULLWIDTH) if style == "fullwidth" else text
+        row.value = xl.number_as_text(row.points, style)
     return rows
 
 
@@ -1004,33 +854,25 @@ def write_scores(
     wb = Workbook()
     ws = wb.active
     ws.title = sheet
-    ws.merge_cells("A1:F1")
-    ws["A1"] = title
-    ws["A1"].font = TITLE
-    ws["A1"].alignment = CENTER
-    ws.row_dimensions[1].height = 32
-    for c, text in enumerate(("序号", *headers), start=1):
-        _cell(ws, 2, c, text, font=BOLD)
-        ws.cell(row=2, column=c).fill = HEAD_FILL
+    xl.title_rows(ws, 6, title)
+    xl.header_row(ws, 2, ("序号", *headers))
     for r, row in enumerate(rows, start=3):
-        _cell(ws, r, 1, r - 2)
-        _cell(ws, r, 2, row.written, align=LEFT)
-        _cell(ws, r, 3, row.item)
-        _cell(ws, r, 4, row.value)
-        _cell(ws, r, 5, row.reason or None, align=LEFT)
-        _cell(ws, r, 6, row.evidence or None, align=LEFT)
-    for col, width in zip("ABCDEF", (6, 32, 18, 8, 50, 44), strict=True):
-        ws.column_dimensions[col].width = width
+        xl.cell(ws, r, 1, r - 2)
+        xl.cell(ws, r, 2, row.written, align=xl.LEFT)
+        xl.cell(ws, r, 3, row.item)
+        xl.cell(ws, r, 4, row.value)
+        xl.cell(ws, r, 5, row.reason or None, align=xl.LEFT)
+        xl.cell(ws, r, 6, row.evidence or None, align=xl.LEFT)
+    xl.column_widths(ws, (6, 32, 18, 8, 50, 44))
     ws.freeze_panes = "A3"
     if extra is not None:
         name, table = extra
         ws2 = wb.create_sheet(name)
         for r, line in enumerate(table, start=1):
             for c, value in enumerate(line, start=1):
-                _cell(ws2, r, c, value, font=BOLD if r == 1 else FONT)
-        for col, width in zip("ABC", (6, 24, 12), strict=True):
-            ws2.column_dimensions[col].width = width
-    save_deterministic(wb, path, stamp)
+                xl.cell(ws2, r, c, value, font=xl.BOLD if r == 1 else xl.FONT)
+        xl.column_widths(ws2, (6, 24, 12))
+    xl.save_deterministic(wb, path, stamp, OFFICE)
 
 
 # --- main --------------------------------------------------------------------------------------
