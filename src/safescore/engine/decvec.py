@@ -124,7 +124,22 @@ class DecVec:
         return Fraction(int(self.m[i]), den)
 
     def to_decimals(self) -> list[Decimal | None]:
-        return [self.decimal_at(i) for i in range(len(self))]
+        """``decimal_at(i)`` for every i; equal mantissas (and denominators) share one
+        Decimal, so a column of repeated scores converts each distinct value once."""
+        ms, na = self.m.tolist(), self.na.tolist()
+        ds = self.d.tolist() if self.d is not None else None
+        seen: dict[object, Decimal | None] = {}
+        out: list[Decimal | None] = []
+        for i, m in enumerate(ms):
+            if na[i]:
+                out.append(None)
+                continue
+            key = m if ds is None else (m, ds[i])
+            dec = seen.get(key)
+            if dec is None:
+                dec = seen[key] = self.decimal_at(i)
+            out.append(dec)
+        return out
 
     def to_float(self) -> np.ndarray:
         """Floats for plotting/sorting only; never for scoring."""

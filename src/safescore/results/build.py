@@ -15,7 +15,7 @@ from safescore.engine.decvec import DecVec
 from safescore.engine.reasons import ReasonInput, bonus_reason, deduction_reason, fmt, status_reason
 from safescore.engine.records import Hit
 from safescore.engine.scoring import GroupScores, ItemCol
-from safescore.inputs.model import CellRef, Inputs, Record
+from safescore.inputs.model import CellRef, Inputs, Record, UnitReturn
 from safescore.problems import Problem, Report
 from safescore.results.grades import assign_grades
 from safescore.results.model import (
@@ -64,6 +64,9 @@ def _value_at(v: Vec | DecVec | None, i: int) -> Any:
     return None
 
 
+_ZERO = Decimal(0)
+
+
 def _d(x: Decimal | None) -> Decimal:
     """Missing → 0; keeps a present zero's precision (Decimal("0.00") is falsy)."""
     return Decimal(0) if x is None else x
@@ -98,6 +101,94 @@ def describe(rec: Record, rl: m.RecordList) -> str:
     return f"{rl.title}第{rec.row}行（{Path(rec.pos.file).name}）：{shown}"
 
 
+def _shown_list(decs: list[Decimal | None]) -> list[Decimal | None]:
+    """``_shown`` of each; a Decimal object shared by several units is shown once."""
+    seen: dict[int, Decimal | None] = {}
+    out: list[Decimal | None] = []
+    for d in decs:
+        k = id(d)
+        if k not in seen:
+            seen[k] = _shown(d)
+        out.append(seen[k])
+    return out
+
+
+def _key(v: object) -> tuple[object, ...]:
+    """``v`` as part of a cache key: its type (True == 1 == Decimal(1)) and a zero's sign."""
+    if isinstance(v, Decimal):
+        return (Decimal, v, v.is_signed())
+    return (v.__class__, v)
+
+
+def _values(v: Vec | DecVec | None, n: int) -> list[Any]:
+    """``_value_at(v, i)`` for every unit."""
+    if v is None:
+        return [None] * n
+    if isinstance(v, DecVec):
+        return _shown_list(v.to_decimals())
+    na = v.na.tolist()
+    if isinstance(v, BoolVec):
+        return [None if na[i] else bool(x) for i, x in enumerate(v.v.tolist())]
+    if isinstance(v, StrVec):
+        return [None if na[i] else str(x) for i, x in enumerate(v.v.tolist())]
+    return [None] * n
+
+
+class _Col:
+    """One item column, converted once for all units: scores, statuses and values as
+    Python lists, the reason's parameters only when some unit needs a reason."""
+
+    def __init__(self, b: _Builder, col: ItemCol, kind: str):
+        self.b, self.col, self.kind = b, col, kind
+        n = b.gs.n
+        self.scores = [_d(x) for x in col.score.to_decimals()]
+        self.status: list[str] = [str(x) for x in col.status.tolist()]
+        if col.assessed is not None:
+            self.values: list[Any] = col.assessed.total.to_decimals()
+        else:
+            self.values = _values(col.out.value if col.out else None, n)
+        derived = b.gs.records.derived if b.gs.records else {}
+        self.ledger = next((derived[f].spec.records for f in col.refs if f in derived), None)
+        it = col.item
+        self.id, self.title, self.rule, self.basis = it.id, it.title, it.rule.kind, it.basis
+        self.source_name = self.ledger or "return"
+        self.section = kind == "section"
+        self.full = col.points or _ZERO  # a section item's points (lost = full - score)
+        self._params: dict[str, list[Any]] | None = None
+        self.reasons: dict[tuple[object, ...], str] = {}  # reason texts by the numbers they quote
+        self._flags: dict[str, list[bool]] | None = None
+        self._word: str | None = None
+        self._label: str | None = None
+
+    @property
+    def params(self) -> dict[str, list[Any]]:
+        if self._params is None:
+            out = self.col.out
+            assert out is not None
+            self._params = {k: _shown_list(v.to_decimals()) for k, v in out.params.items()}
+        return self._params
+
+    @property
+    def flags(self) -> dict[str, list[bool]]:
+        if self._flags is None:
+            out = self.col.out
+            assert out is not None
+            self._flags = {k: [bool(x) for x in v.tolist()] for k, v in out.flags.items()}
+        return self._flags
+
+    @property
+    def unit_word(self) -> str:
+        if self._word is None:
+            self._word = self.b.unit_word(self.col)
+        return self._word
+
+    @property
+    def value_label(self) -> str:
+        if self._label is None:
+            self._label = self.b.value_label(self.col)
+        return self._label
+
+
 class _Builder:
     def __init__(self, rubric: m.Rubric, gs: GroupScores, inputs: Inputs, report: Report, strict: bool):
         from safescore.api import needs_return
@@ -109,6 +200,7 @@ class _Builder:
         self.report = report
         self.strict = strict
         self.index = {u.name: i for i, u in enumerate(gs.units)}
+        self._used: dict[str, InputUsed] = {}  # the current unit's inputs by field
 
     def unit_word(self, col: ItemCol) -> str:
         for f in col.refs:
@@ -122,47 +214,47 @@ class _Builder:
             return self.r.fields[col.refs[0]].label
         return col.item.title
 
-    def inputs_used(self, col: ItemCol, unit: str) -> tuple[InputUsed, ...]:
-        ret = self.inputs.returns.get(unit)
-        out = []
+    def inputs_used(self, refs: list[str], unit: str, i: int) -> tuple[InputUsed, ...]:
+        """The inputs an item read for unit ``i``; each is built once per unit (``_used``)."""
+        used = self._used
+        return tuple([used[f] if f in used else self._input(f, unit, i) for f in refs])
+
+    def _input(self, f: str, unit: str, i: int) -> InputUsed:
         derived = self.gs.records.derived if self.gs.records else {}
-        i = self.index[unit]
-        for f in col.refs:
-            if f in derived:
-                rows = derived[f].rows[i]
-                val = derived[f].value.decimal_at(i)
-                at = rows[0].pos if rows else None  # the ledger it was counted from; no single cell
-                file, sheet = (at.file, at.sheet) if at else (None, None)
-                out.append(InputUsed(f, self.r.fields[f].label, val, val, file, sheet, None))
-                continue
-            if f in self.r.targets:
-                val = self.inputs.targets.get(f, {}).get(unit)
-                out.append(InputUsed(f, self.r.targets[f].title, val, None, None, None, None))
-                continue
+        if f in derived:
+            rows = derived[f].rows[i]
+            val = derived[f].value.decimal_at(i)
+            at = rows[0].pos if rows else None  # the ledger it was counted from; no single cell
+            file, sheet = (at.file, at.sheet) if at else (None, None)
+            used = InputUsed(f, self.r.fields[f].label, val, val, file, sheet, None)
+        elif f in self.r.targets:
+            val = self.inputs.targets.get(f, {}).get(unit)
+            used = InputUsed(f, self.r.targets[f].title, val, None, None, None, None)
+        else:
+            ret = self.inputs.returns.get(unit)
             fv = ret.values.get(f) if ret else None
             pos = fv.pos if fv else None
-            out.append(
-                InputUsed(
-                    f,
-                    self.r.fields[f].label,
-                    fv.value if fv and fv.invalid is None else None,
-                    fv.raw if fv else None,
-                    pos.file if pos else None,
-                    pos.sheet if pos else None,
-                    pos.cell if pos else None,
-                )
+            used = InputUsed(
+                f,
+                self.r.fields[f].label,
+                fv.value if fv and fv.invalid is None else None,
+                fv.raw if fv else None,
+                pos.file if pos else None,
+                pos.sheet if pos else None,
+                pos.cell if pos else None,
             )
-        return tuple(out)
+        self._used[f] = used
+        return used
 
-    def item_score(self, col: ItemCol, i: int, unit: str, kind: str) -> ItemScore:
-        score = _d(col.score.decimal_at(i))
-        points = col.points
-        status = str(col.status[i])
-        used = self.inputs_used(col, unit)
+    def item_score(self, c: _Col, i: int, unit: str, ret: UnitReturn | None) -> ItemScore:
+        col = c.col
+        score = c.scores[i]
+        status = c.status[i]
+        used = self.inputs_used(col.refs, unit, i)
         evidence: tuple[str, ...] = ()
+        value: Any = c.values[i]
         if col.assessed is not None:
             rows = col.assessed.rows[i]
-            value: Any = col.assessed.total.decimal_at(i)
             first = rows[0].pos if rows else None
             source = SourceRef(
                 col.item.source,
@@ -172,43 +264,39 @@ class _Builder:
             )
             evidence = tuple(r.evidence for r in rows if r.evidence)
         else:
-            value = _value_at(col.out.value if col.out else None, i)
             first_cell = next((u for u in used if u.file), None)
-            derived = self.gs.records.derived if self.gs.records else {}
-            ledger = next((derived[u.field].spec.records for u in used if u.field in derived), None)
-            source = SourceRef(
-                ledger or "return",
-                first_cell.file if first_cell else None,
-                first_cell.sheet if first_cell else None,
-                first_cell.cell if first_cell else None,
+            source = (
+                SourceRef(c.source_name, first_cell.file, first_cell.sheet, first_cell.cell)
+                if first_cell
+                else SourceRef(c.source_name, None, None, None)
             )
-            lost_any = (points or Decimal(0)) > score if kind == "section" else score > 0
-            if ledger and lost_any:
-                evidence = self.ledger_evidence(col, i)
-        if kind == "section":
-            lost = (points or Decimal(0)) - score
+            if c.ledger:
+                lost_any = c.full > score if c.section else score > 0
+                if lost_any:
+                    evidence = self.ledger_evidence(col, i)
+        lost = c.full - score if c.section else _ZERO
+        if col.assessed is None and status == "ok" and not (lost > 0 if c.section else score > 0):
+            reason = ""  # what reason() says for a unit that lost nothing
         else:
-            lost = Decimal(0)
-        reason = self.reason(col, i, status, score, lost, value, kind)
-        ret = self.inputs.returns.get(unit)
-        own = ret.self_scores.get(col.item.id) if ret else None
+            reason = self.reason(c, i, status, score, lost, value)
+        own = ret.self_scores.get(c.id) if ret else None
         self_score = own.value if own is not None and isinstance(own.value, Decimal) else None
         return ItemScore(
-            self_score=self_score,
-            id=col.item.id,
-            title=col.item.title,
+            id=c.id,
+            title=c.title,
             section=col.section,
-            points=points,
+            points=col.points,
             score=score,
             lost=lost,
             value=value,
             status=status,
             reason=reason,
-            rule=col.item.rule.kind,
-            basis=col.item.basis,
+            rule=c.rule,
+            basis=c.basis,
             source=source,
             inputs=used,
             evidence=evidence,
+            self_score=self_score,
         )
 
     def ledger_evidence(self, col: ItemCol, i: int) -> tuple[str, ...]:
@@ -269,9 +357,8 @@ class _Builder:
             if p.unit is not None or p not in self.report.problems:  # group-wide notes come once per group
                 self.report.add(p)
 
-    def reason(
-        self, col: ItemCol, i: int, status: str, score: Decimal, lost: Decimal, value: Any, kind: str
-    ) -> str:
+    def reason(self, c: _Col, i: int, status: str, score: Decimal, lost: Decimal, value: Any) -> str:
+        col, kind = c.col, c.kind
         if col.assessed is not None:
             rows = col.assessed.rows[i]
             texts = [r.reason for r in rows if r.reason]
@@ -298,26 +385,30 @@ class _Builder:
             return status_reason(status, labels)
         if status == "no-value":
             return status_reason(status, [])
-        out = col.out
-        assert out is not None
-        params = {k: _shown(v.decimal_at(i)) for k, v in out.params.items()}
-        flags = {k: bool(v[i]) for k, v in out.flags.items()}
-        ri = ReasonInput(
-            col.item,
-            self.unit_word(col),
-            value,
-            score,
-            lost,
-            col.points,
-            params,
-            flags,
-            self.value_label(col),
-        )
-        if kind == "section":
-            return deduction_reason(ri) if lost > 0 else ""
-        if score > 0:
-            return bonus_reason(ri, "加" if kind == "bonus" else "减")
-        return ""
+        # Only a unit that lost points (or got a bonus/penalty) has a reason to write.
+        if not (lost > 0 if kind == "section" else score > 0):
+            return ""
+        params = {k: v[i] for k, v in c.params.items()}
+        flags = {k: v[i] for k, v in c.flags.items()}
+        # The text depends only on these numbers (formatted by value), so units with the same
+        # numbers share it; the sign of a Decimal zero shows ("-0"), so it is part of the key.
+        try:
+            key = (_key(score), _key(lost), _key(value), *map(_key, params.values()), *flags.values())
+            text = c.reasons.get(key)
+        except TypeError:  # an unhashable value: just write the text
+            key, text = None, None
+        if text is None:
+            ri = ReasonInput(
+                col.item, c.unit_word, value, score, lost, col.points, params, flags, c.value_label
+            )
+            text = (
+                deduction_reason(ri)
+                if kind == "section"
+                else bonus_reason(ri, "加" if kind == "bonus" else "减")
+            )
+            if key is not None:
+                c.reasons[key] = text
+        return text
 
     def _bad(self, f: str, i: int) -> bool:
         col = self.gs.env.get(f)
@@ -388,12 +479,15 @@ class _Builder:
         units: list[UnitResult] = []
         section_vals = [(sc, sc.score.to_decimals(), sc.raw.to_decimals()) for sc in gs.sections]
         bonus, penalty = gs.bonus.to_decimals(), gs.penalty.to_decimals()
+        cols = [_Col(self, c, "section") for c in gs.items]
+        cols += [_Col(self, c, "bonus") for c in gs.bonus_items]
+        cols += [_Col(self, c, "penalty") for c in gs.penalty_items]
         for i, u in enumerate(gs.units):
             submitted = u.name in self.inputs.returns
             status = "已报送" if submitted else ("未报送" if self.needs_return else "无需报送")
-            items = [self.item_score(c, i, u.name, "section") for c in gs.items]
-            items += [self.item_score(c, i, u.name, "bonus") for c in gs.bonus_items]
-            items += [self.item_score(c, i, u.name, "penalty") for c in gs.penalty_items]
+            self._used = {}
+            ret = self.inputs.returns.get(u.name)
+            items = [self.item_score(c, i, u.name, ret) for c in cols]
             marks, details, warned = self.warning_parts(i)
             items += warned
             self.problems_for_unit(i, u.name, submitted, gs.items + gs.bonus_items + gs.penalty_items)
