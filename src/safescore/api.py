@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from safescore.engine.scoring import score_group
+from safescore.inputs.batch import gc_paused
 from safescore.inputs.model import Inputs
 from safescore.problems import Problem, Report
 from safescore.results.build import build_group
@@ -27,6 +28,11 @@ def score(rubric: Rubric, inputs: Inputs, period: str | None = None, *, strict: 
 
     >>> result = score(load_rubric("rubrics/gangcheng-sanze.yaml"), inputs, "2022Q1")  # doctest: +SKIP
     """
+    with gc_paused():
+        return _score(rubric, inputs, period, strict)
+
+
+def _score(rubric: Rubric, inputs: Inputs, period: str | None, strict: bool) -> Result:
     report = Report(list(inputs.report.problems))
     groups: list[GroupResult] = []
     units: list[UnitResult] = []

@@ -7,10 +7,12 @@ merged report is the same whatever ``jobs`` is.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,24 @@ _STATE: dict[str, Any] = {}
 def _init(rubric: Rubric, units: list[Unit], period: str | None) -> None:
     _STATE.clear()
     _STATE.update(rubric=rubric, matcher=UnitMatcher(units), period=period)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many acyclic objects.
+
+    Reading thousands of returns (or building their results) makes millions of
+    small objects that all stay alive; every so often the collector walks all of
+    them, which took about half of the main process's time. The objects hold no
+    reference cycles, so nothing is lost: collection resumes (as it was) afterwards.
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def sha256_file(path: Path) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from safescore.inputs.batch import FileRead, Progress, read_files, sha256_file
+from safescore.inputs.batch import FileRead, Progress, gc_paused, read_files, sha256_file
 from safescore.inputs.clean import CleanError, normalize_label, parse_number
 from safescore.inputs.header import data_start, find_header
 from safescore.inputs.match import UnitMatcher
@@ -169,6 +169,20 @@ def read_inputs(
     >>> inputs = read_inputs(rubric, ["examples/gangcheng/data/returns-2022Q1.xlsx"],
     ...                      {"onsite": ["examples/gangcheng/data/onsite-2022Q1.xlsx"]})  # doctest: +SKIP
     """
+    with gc_paused():
+        return _read_inputs(rubric, paths, sources, units, period, latest, jobs, progress)
+
+
+def _read_inputs(
+    rubric: Rubric,
+    paths: Sequence[str | Path],
+    sources: Mapping[str, Sequence[str | Path]] | None,
+    units: list[Unit] | None,
+    period: str | None,
+    latest: bool,
+    jobs: int | None,
+    progress: Progress | None,
+) -> Inputs:
     report = Report()
     registry = list(units if units is not None else rubric.units)
     tasks = [(p, "return") for p in iter_input_files([Path(p) for p in paths], report)]
