@@ -391,10 +391,13 @@ def _expat_scan(data: bytes, lim: InputLimits, sheet: str | None) -> SheetScan:
     text: list[str] = []
     n_cells = 0
     max_rows, max_cols, max_cells = lim.rows, lim.cols, lim.cells
+    locals_: dict[str, str] = {}  # tag -> local name: a few distinct tags, millions of elements
 
     def start(name: str, attrs: dict[str, str]) -> None:
         nonlocal row_idx, col, pos, kind, formula, has_v, n_cells
-        local = _local(name)
+        local = locals_.get(name)
+        if local is None:
+            local = locals_[name] = _local(name)
         if local == "c":
             ref = attrs.get("r")
             pos = (ref and _cell_pos(ref)) or (row_idx, col + 1)  # no r: next cell in the row
@@ -434,10 +437,12 @@ def _expat_scan(data: bytes, lim: InputLimits, sheet: str | None) -> SheetScan:
                 scan.merged.append(rng)
 
     def end(name: str) -> None:
-        local = _local(name)
+        local = locals_.get(name)
+        if local is None:
+            local = locals_[name] = _local(name)
         if local == "v":
             parser.CharacterDataHandler = None
-        elif local == "c":
+        elif local == "c" and (formula or kind == "e"):
             value = "".join(text).strip()
             # <f> with no <v>, or an empty <v/> (openpyxl writes that), was never
             # calculated; an empty cached *string* result (t="str") is a real value.
