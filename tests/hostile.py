@@ -685,6 +685,23 @@ def make_rubric_yaml(folder: Path, case: str) -> Path:
     return path
 
 
+def make_xls_dimensions_bomb(folder: Path, name: str = "dimensions.xls") -> Path:
+    """A one-cell .xls whose DIMENSIONS record claims rows 0..65535 by columns 0..65535.
+
+    Found by tests/test_fuzz_readers.py: calamine reserves the whole declared range before
+    reading a cell (171 GB here) and the failed allocation aborts the process.
+    """
+    sub = _bof(0x10) + _rec(0x0200, struct.pack("<IIHHH", 0, 65535, 0, 65535, 0))
+    sub += _rec(0x0203, struct.pack("<HHHd", 0, 0, 15, 1.0)) + _rec(0x000A)
+    head = _bof(0x5) + _rec(0x0042, struct.pack("<H", 1200))
+    sheet = "数据"
+    offset = len(head) + 12 + 2 * len(sheet) + 4
+    bound = _rec(0x0085, struct.pack("<IBBBB", offset, 0, 0, len(sheet), 1) + sheet.encode("utf-16-le"))
+    path = Path(folder) / name
+    path.write_bytes(write_cfb({"Workbook": head + bound + _rec(0x000A) + sub}))
+    return path
+
+
 # ---------------------------------------------------------------- the corpus rubric and its good return
 
 CORPUS_RUBRIC = """\
@@ -827,6 +844,7 @@ def _measured_cases() -> dict[str, Any]:
         "95 MB of formulas without values": wide_formulas,
         "sparse .xls A1 + IV65536 [pending]": make_sparse_xls,
         "DIFAT cycle .xls [pending]": make_difat_cycle_xls,
+        "DIMENSIONS 65535 x 65535 .xls [pending]": make_xls_dimensions_bomb,
         "CSV of 10 M empty lines [pending]": make_csv_lines_bomb,
     }
 

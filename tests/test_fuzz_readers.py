@@ -29,6 +29,7 @@ import os
 import re
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import hostile
 import pytest
@@ -370,27 +371,40 @@ def test_difat_cycle_is_refused_before_calamine(tmp_path: Path) -> None:
     assert xs.check_xls(hostile.make_xls(tmp_path))  # the same file, unbroken, is fine
 
 
+def test_dimensions_record_beyond_the_cap_is_refused_before_calamine(tmp_path: Path) -> None:
+    """Finding 2 (readers fuzz with the reader wired, ~13,500 examples): a DIMENSIONS record
+    claiming 65535 x 65535 makes calamine reserve 171 GB and abort the whole process."""
+    with pytest.raises(xs.TooLarge) as err:
+        xs.check_xls(hostile.make_xls_dimensions_bomb(tmp_path))
+    assert (err.value.code, err.value.sheet, err.value.value) == ("sheet-too-large", "数据", "65535x65535")
+
+
 @pytest.mark.xfail(
     not hostile.WIRED,
     strict=True,
     reason="pending: workbook.py does not yet call xs.check_xls before calamine",
 )
-def test_difat_cycle_through_the_reader(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("maker", "code"),
+    [(hostile.make_difat_cycle_xls, "file-corrupt"), (hostile.make_xls_dimensions_bomb, "sheet-too-large")],
+    ids=["difat-cycle", "dimensions"],
+)
+def test_broken_xls_through_the_reader(tmp_path: Path, maker: Any, code: str) -> None:
     """In a child limited to 2 GB of address space: calamine aborts there instead of eating the machine."""
     import subprocess
     import sys
 
-    path = hostile.make_difat_cycle_xls(tmp_path)
-    code = (
+    path = maker(tmp_path)
+    script = (
         "import resource, sys; resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30));"
         "from pathlib import Path; from safescore.problems import Report;"
         "from safescore.inputs.workbook import read_workbook; r = Report();"
         "read_workbook(Path(sys.argv[1]), r); print(r.codes())"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code, str(path)], capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, timeout=120
     )
-    assert done.returncode == 0 and done.stdout.strip() == "['file-corrupt']", done.stderr[-500:]
+    assert done.returncode == 0 and done.stdout.strip() == f"['{code}']", done.stderr[-500:]
 
 
 def test_encrypted_xls_is_recognised_by_the_walk(tmp_path: Path) -> None:

@@ -696,6 +696,8 @@ def _scan_biff(data: bytes, lim: InputLimits) -> dict[str, SheetScan]:
     for offset, name in offsets.items():
         scan = scans.setdefault(name, SheetScan())
         for rtype, body, length in walk(offset):
+            if rtype == 0x0200 and length >= 10:
+                _check_dimensions(data[body : body + length], lim, name)
             if length < 4 or not (rtype in _XLS_CELLS or rtype == _XLS_MULTI):
                 continue
             row, col = struct.unpack_from("<HH", data, body)
@@ -705,6 +707,28 @@ def _scan_biff(data: bytes, lim: InputLimits) -> dict[str, SheetScan]:
                 scan.max_row, scan.max_col = max(scan.max_row, row), max(scan.max_col, col)
                 check_extent(scan, lim, name)
     return scans
+
+
+def _check_dimensions(body: bytes, lim: InputLimits, sheet: str) -> None:
+    """calamine reserves (last row + 1 - first row) x (last column + 1) cells from the DIMENSIONS
+    record before reading any cell, in wrapping unsigned arithmetic: rows 0..65535 by columns
+    0..65535 asked it for 171 GB and aborted the process (fuzz finding 2)."""
+    if len(body) >= 14:  # BIFF8: first row, last row + 1 (u32), first column, last column + 1 (u16)
+        r1, r2, c1, c2 = struct.unpack_from("<IIHH", body)
+        rows = (r2 - r1) & 0xFFFFFFFF
+    else:  # BIFF5: all u16
+        r1, r2, c1, c2 = struct.unpack_from("<HHHH", body)
+        rows = (r2 - r1) & 0xFFFF
+    cols = max(c2, (c2 - c1) & 0xFFFF)
+    if rows * cols > lim.cells:
+        raise TooLarge(
+            "sheet-too-large",
+            f"声明 {rows} 行 × {cols} 列（共 {rows * cols} 个单元格）",
+            f"{rows}x{cols}",
+            lim.sheet_expected(),
+            sheet,
+            f"上限 {lim.cells} 个单元格（SAFESCORE_MAX_CELLS）",
+        )
 
 
 def _biff_name(raw: bytes) -> str:
