@@ -685,6 +685,24 @@ def make_rubric_yaml(folder: Path, case: str) -> Path:
     return path
 
 
+def make_shared_strings_count_lie(folder: Path, name: str = "sst-count.xlsx") -> Path:
+    """sharedStrings.xml claiming uniqueCount="4294967295" for its two strings.
+
+    calamine reserves room for the claimed count first: 103 GB, and the failed
+    allocation aborts the process (found probing calamine after fuzz finding 2).
+    """
+    path = make_shared_strings_xlsx(folder, [["单位名称"], ["乙局"]], name=name)
+    return _rewrite(
+        path, {SHARED_STRINGS: lambda d: re.sub(rb'uniqueCount="\d+"', b'uniqueCount="4294967295"', d)}
+    )
+
+
+def make_far_ref_xlsx(folder: Path, name: str = "far-ref.xlsx") -> Path:
+    """A cell at A4294967295: a row number longer than Excel's, which calamine still takes (275 GB)."""
+    path = make_simple_xlsx(folder, [["a", 1]], name=name)
+    return _rewrite(path, {SHEET_XML: lambda d: d.replace(b'<c r="B1"', b'<c r="A4294967295"', 1)})
+
+
 def make_xls_dimensions_bomb(folder: Path, name: str = "dimensions.xls") -> Path:
     """A one-cell .xls whose DIMENSIONS record claims rows 0..65535 by columns 0..65535.
 

@@ -85,6 +85,7 @@ CASES: list[Case] = [
     Case("zip-bomb", hostile.make_zip_bomb_xlsx, "file-too-large"),
     Case("lying-shared-strings", hostile.make_lying_shared_strings_xlsx, "file-corrupt"),
     Case("lying-sheet-size", hostile.make_lying_size_xlsx, "file-corrupt"),
+    Case("shared-strings-count-lie", hostile.make_shared_strings_count_lie, "file-corrupt"),
     Case("truncated-zip", hostile.make_truncated_zip, "file-corrupt"),
     Case("zero-byte", hostile.make_zero_byte, "file-empty"),
     Case(
@@ -103,6 +104,7 @@ CASES: list[Case] = [
     Case("1048576-rows", hostile.make_many_rows_xlsx, hostile.SHEET_CAP_CODE, sheet="Sheet1"),
     Case("16384-columns", hostile.make_wide_xlsx, hostile.SHEET_CAP_CODE, sheet="Sheet1"),
     Case("far-cell-XFD1048576", hostile.make_sparse_xlsx, "sheet-too-large", sheet="Sheet"),
+    Case("cell-ref-A4294967295", hostile.make_far_ref_xlsx, "sheet-too-large", sheet="Sheet1"),
     Case(
         "one-cell-repeated",
         _big(hostile.make_repeated_cells_xlsx, megabytes=2),

@@ -24,6 +24,7 @@ sheet costs bounded memory and time before it is refused.
 from __future__ import annotations
 
 import csv
+import html
 import io
 import re
 import struct
@@ -41,7 +42,9 @@ from safescore.limits import InputLimits, input_limits
 
 _PROLOG_LIMIT = 1 << 20
 _MERGED_CAP = "上限 {}（SAFESCORE_MAX_MERGED）"
-_REF_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+# Longer than Excel allows on purpose: calamine takes rows up to 4294967295 at their word, so
+# A4294967295 must count as that far away, not as unreadable (it asked for 275 GB).
+_REF_RE = re.compile(r"^\$?([A-Za-z]{1,8})\$?(\d{1,12})$")
 _COLS: dict[str, int] = {}
 
 
@@ -132,6 +135,11 @@ def prolog_is_unsafe(stream: IO[bytes], limit: int = _PROLOG_LIMIT) -> bool:
     A DOCTYPE may only come before the root element, but comments and PIs may
     precede it, so the prolog is walked rather than sniffing the first bytes.
     """
+    return _prolog(stream, limit)[0]
+
+
+def _prolog(stream: IO[bytes], limit: int = _PROLOG_LIMIT) -> tuple[bool, bytes]:
+    """(unsafe, the first bytes of the root element) of an XML part; see prolog_is_unsafe."""
     buf = stream.read(65536)
     utf16 = buf.startswith((b"\xff\xfe", b"\xfe\xff"))
 
@@ -158,10 +166,27 @@ def prolog_is_unsafe(stream: IO[bytes], limit: int = _PROLOG_LIMIT) -> bool:
             while end < 0 and not utf16 and more():
                 end = buf.find(mark, pos + 2)
             if end < 0:
-                return len(buf) >= limit  # a prolog this long is itself hostile
+                return len(buf) >= limit, b""  # a prolog this long is itself hostile
             pos = end + len(mark)
             continue
-        return buf.startswith(b"<!", pos)
+        return buf.startswith(b"<!", pos), buf[pos : pos + 4096]
+
+
+_SST_ROOT = re.compile(rb"<(?:[\w.-]+:)?sst[\s/>]")
+_UNIQUE_COUNT = re.compile(rb"""uniqueCount\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+
+
+def _check_shared_strings(info: zipfile.ZipInfo, root: bytes) -> None:
+    """calamine reserves room for ``<sst uniqueCount>`` strings before reading one: 4294967295
+    asked it for 103 GB and aborted the process. Each string takes at least 5 bytes (``<si/>``),
+    so a count the part cannot hold is a lie: ValueError (the file is refused as corrupt)."""
+    if not _SST_ROOT.match(root):
+        return
+    tag = root[: root.find(b">") + 1 or len(root)]
+    for m in _UNIQUE_COUNT.finditer(tag):
+        text = html.unescape((m.group(1) or m.group(2) or b"").decode("utf-8", "replace")).strip()
+        if text.isdecimal() and int(text) > info.file_size // 5 + 1:
+            raise ValueError(f"{info.filename} 声明 {text} 个共享字符串，但它只有 {info.file_size} 字节")
 
 
 def first_unsafe_part(zf: zipfile.ZipFile, skip: Collection[str] = ()) -> str | None:
@@ -169,13 +194,16 @@ def first_unsafe_part(zf: zipfile.ZipFile, skip: Collection[str] = ()) -> str | 
 
     Every part is checked whatever its name: relationships may point calamine at a
     part called ``strings.bin``. Binary parts (images) never start with ``<!``.
+    A shared-strings part claiming more strings than it can hold raises ValueError.
     """
     for info in zf.infolist():
         if info.filename in skip or info.is_dir():
             continue
         with zf.open(info) as fh:
-            if prolog_is_unsafe(fh):
-                return info.filename
+            unsafe, root = _prolog(fh)
+        if unsafe:
+            return info.filename
+        _check_shared_strings(info, root)
     return None
 
 
@@ -400,7 +428,13 @@ def _expat_scan(data: bytes, lim: InputLimits, sheet: str | None) -> SheetScan:
             local = locals_[name] = _local(name)
         if local == "c":
             ref = attrs.get("r")
-            pos = (ref and _cell_pos(ref)) or (row_idx, col + 1)  # no r: next cell in the row
+            if ref is None:
+                pos = (row_idx, col + 1)  # no r: the next cell in the row
+            else:
+                got = _cell_pos(ref)
+                if got is None:  # an r the scan cannot place could be placed anywhere by calamine
+                    raise ValueError(f"单元格引用无效：{ref[:40]}")
+                pos = got
             col = pos[1]
             kind, formula, has_v = attrs.get("t"), False, False
             text.clear()
