@@ -78,9 +78,21 @@ class DecVec:
         """Build from Decimals/ints; ``None`` marks a missing value."""
         n = len(values)
         na = np.fromiter((v is None for v in values), dtype=bool, count=n)
-        decs = [Decimal(0) if v is None else Decimal(v) for v in values]
-        e = max((_exponent(d) for d in decs), default=0)
-        ints = [int(d.scaleb(e)) for d in decs]
+        # A column repeats a few values in many Decimal objects: each distinct one (by its
+        # exact text, which keeps the exponent: "1.50" is not "1.5") is converted once.
+        exps: dict[str, int] = {}
+        keys: list[str | None] = []
+        for v in values:
+            if v is None:
+                keys.append(None)
+                continue
+            k = str(v) if v.__class__ is Decimal else str(Decimal(v))
+            if k not in exps:
+                exps[k] = _exponent(Decimal(k))
+            keys.append(k)
+        e = max(exps.values(), default=0)
+        scaled = {k: int(Decimal(k).scaleb(e)) for k in exps}
+        ints = [0 if k is None else scaled[k] for k in keys]
         big = any(abs(i) >= LIMIT for i in ints)
         m = np.array(ints, dtype=object) if big else np.array(ints, dtype=np.int64)
         if n == 0:

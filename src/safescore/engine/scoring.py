@@ -111,8 +111,10 @@ def build_env(
     """Columns for every field and target over ``units`` (missing values masked)."""
     env: dict[str, Vec] = {}
     invalid: dict[str, np.ndarray] = {}
+    none: dict[str, FieldValue] = {}
+    rows = [ret.values if (ret := inputs.returns.get(u.name)) is not None else none for u in units]
     for name, fd in rubric.fields.items():
-        vals = [inputs.returns[u.name].values.get(name) if u.name in inputs.returns else None for u in units]
+        vals = [row.get(name) for row in rows]
         col, inv = _field_column(fd, vals)
         if col is not None:
             env[name] = col

@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import gc
 import hashlib
+import math
+import multiprocessing
 import os
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+import pickle
+import selectors
+import time
+from collections import deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +35,7 @@ from safescore.inputs.records import find_record_sheets, read_record_sheet, read
 from safescore.inputs.scores import looks_like_scores, read_scores_workbook
 from safescore.inputs.table import looks_like_table, read_table_workbook
 from safescore.inputs.workbook import read_workbook
-from safescore.problems import Problem, Report
+from safescore.problems import Problem, Report, SafescoreError
 from safescore.rubric.model import Rubric, Unit
 
 INLINE_BELOW = 8  # fewer files than this are read in-process (a pool costs ~0.1 s to start)
@@ -157,12 +163,197 @@ def read_one(path: Path, role: str) -> FileRead:
     return out
 
 
-def _worker(args: tuple[str, str]) -> FileRead:
-    return read_one(Path(args[0]), args[1])
-
-
 def default_jobs() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
+
+
+# --- the per-file time limit (SPEC 9: never a hang) -----------------------------------------
+
+_CHUNK_BYTES = 16_384  # paths per chunk message: well under a pipe's buffer, so sends never block
+TIMEOUT_ENV = "SAFESCORE_FILE_TIMEOUT"
+DEFAULT_FILE_TIMEOUT = 60.0  # seconds; a return is read in milliseconds
+
+
+def file_timeout_from_env(environ: Mapping[str, str] | None = None) -> float | None:
+    """The per-file limit in seconds from ``SAFESCORE_FILE_TIMEOUT`` (default 60; ``0`` = none).
+
+    Anything but a number of seconds is a usage error, so a typo never lifts the limit.
+    """
+    raw = (os.environ if environ is None else environ).get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_FILE_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not math.isfinite(value) or value < 0:
+        raise SafescoreError(
+            Problem(
+                "file-timeout-invalid",
+                f"环境变量 {TIMEOUT_ENV} 的值 {raw!r} 无效，应为秒数（0 表示不限时）",
+                category="usage",
+                field=TIMEOUT_ENV,
+                value=raw[:100],
+                expected="不小于 0 的秒数，如 60",
+            )
+        )
+    return value or None
+
+
+def resolve_file_timeout(file_timeout: float | str | None) -> float | None:
+    """Seconds, or None for no limit: ``"env"`` reads the environment, 0 means none."""
+    if file_timeout == "env":
+        return file_timeout_from_env()
+    if file_timeout is None:
+        return None
+    value = float(file_timeout)
+    if not math.isfinite(value) or value < 0:
+        raise ValueError(f"file_timeout must be a number of seconds >= 0, not {file_timeout!r}")
+    return value or None
+
+
+def _timed_out(path: Path, limit: float) -> FileRead:
+    shown = f"{limit:g}"
+    msg = (
+        f"读取文件 {path.name} 超过 {shown} 秒仍未完成，已停止读取该文件（其余文件照常读取）；"
+        f"请检查该文件，或用环境变量 {TIMEOUT_ENV} 放宽时限"
+    )
+    problem = Problem("file-timeout", msg, file=str(path), value=shown, expected=f"{shown} 秒内读完")
+    return FileRead(str(path), None, problems=[problem])
+
+
+def _crashed(path: Path, exitcode: int | None) -> FileRead:
+    msg = f"读取文件 {path.name} 时读取进程意外退出（退出码 {exitcode}），该文件未读取（其余文件照常读取）"
+    problem = Problem("file-crashed", msg, file=str(path), value=str(exitcode), expected="可正常读取的工作簿")
+    return FileRead(str(path), None, problems=[problem])
+
+
+def _serve(conn: Connection, rubric: Rubric, units: list[Unit], period: str | None) -> None:
+    """A worker process: read the files of each chunk it is sent, one result message per file."""
+    gc.enable()  # forked while the parent had paused it (gc_paused): a worker makes garbage
+    _init(rubric, units, period)
+    while True:
+        try:
+            chunk = conn.recv()
+        except (EOFError, OSError):
+            return
+        if chunk is None:
+            return
+        for index, path, role in chunk:
+            try:
+                msg: tuple[Any, ...] = (index, read_one(Path(path), role), None)
+            except (KeyboardInterrupt, SystemExit):
+                raise
+            except BaseException as exc:  # a bug: handed to the caller, as the executor did
+                msg = (index, None, exc)
+            try:
+                conn.send(msg)
+            except (TypeError, AttributeError, pickle.PicklingError) as exc:  # an unpicklable exception
+                conn.send((index, None, RuntimeError(f"{type(exc).__name__}: {exc}; {msg[2]!r}")))
+
+
+class _Worker:
+    def __init__(self, ctx: Any, init: tuple[Rubric, list[Unit], str | None]):
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_serve, args=(child, *init), daemon=True)
+        self.proc.start()
+        child.close()
+        self.queue: deque[int] = deque()  # task indices sent, in order; the head is being read
+        self.since = 0.0  # when the head file started (its chunk arrived or the previous file ended)
+
+    def stop(self, kill: bool) -> None:
+        if kill:
+            self.proc.kill()
+        else:
+            with suppress(OSError):
+                self.conn.send(None)
+        self.proc.join(timeout=None if kill else 5)
+        if self.proc.is_alive():
+            self.proc.kill()
+            self.proc.join()
+        self.conn.close()
+
+
+def _pool_reads(
+    tasks: Sequence[tuple[Path, str]],
+    init: tuple[Rubric, list[Unit], str | None],
+    jobs: int,
+    limit: float | None,
+) -> Iterator[tuple[int, FileRead]]:
+    """(index, FileRead) of every task, as the ``jobs`` workers finish them (any order).
+
+    A worker still on one file after ``limit`` seconds is killed: that file becomes a
+    'file-timeout' problem, the rest of its chunk goes back to the queue, and a new
+    worker takes its place. A worker that dies does the same with 'file-crashed'.
+    """
+    ctx = multiprocessing.get_context()
+    chunk = max(1, min(64, len(tasks) // (jobs * 8)))
+    pending = deque(range(len(tasks)))
+    workers = [_Worker(ctx, init) for _ in range(min(jobs, len(tasks)))]
+    left = len(tasks)
+    # one selector for the whole run: multiprocessing's wait() builds one per call,
+    # which cost the main process more than the results themselves
+    sel = selectors.DefaultSelector()
+    for w in workers:
+        sel.register(w.conn, selectors.EVENT_READ, w)
+
+    def feed(w: _Worker) -> None:
+        # one chunk ahead, so a worker never waits for its next files
+        if len(w.queue) > 1 or not pending:
+            return
+        sent, size = [pending.popleft()], 0
+        while pending and len(sent) < chunk and size < _CHUNK_BYTES:
+            size += len(str(tasks[pending[0]][0]))
+            sent.append(pending.popleft())
+        if not w.queue:
+            w.since = time.monotonic()
+        w.queue.extend(sent)
+        w.conn.send([(i, str(tasks[i][0]), tasks[i][1]) for i in sent])
+
+    def replace(w: _Worker, result: FileRead) -> tuple[int, FileRead]:
+        head = w.queue.popleft()
+        pending.extendleft(reversed(w.queue))  # the rest of its files go to the next worker
+        w.queue.clear()
+        sel.unregister(w.conn)
+        w.stop(kill=True)
+        workers[workers.index(w)] = fresh = _Worker(ctx, init)
+        sel.register(fresh.conn, selectors.EVENT_READ, fresh)
+        feed(fresh)
+        return head, result
+
+    try:
+        while left:
+            for w in workers:
+                feed(w)  # a worker left idle while a killed one's files went back to the queue
+            busy = [w for w in workers if w.queue]
+            now = time.monotonic()
+            wait_for = None if limit is None else max(0.0, min(w.since + limit - now for w in busy))
+            ready = {key.data for key, _ in sel.select(wait_for)}
+            for w in busy:
+                if w in ready:
+                    try:
+                        index, result, error = w.conn.recv()
+                    except (EOFError, OSError):
+                        w.proc.join(timeout=5)
+                        yield replace(w, _crashed(tasks[w.queue[0]][0], w.proc.exitcode))
+                        left -= 1
+                        continue
+                    if error is not None:
+                        raise error
+                    assert index == w.queue[0]
+                    w.queue.popleft()
+                    w.since = time.monotonic()
+                    left -= 1
+                    feed(w)
+                    yield index, result
+                elif limit is not None and time.monotonic() - w.since >= limit and not w.conn.poll():
+                    # (poll: it may have finished while the caller held on to the last result)
+                    yield replace(w, _timed_out(tasks[w.queue[0]][0], limit))
+                    left -= 1
+    finally:
+        sel.close()
+        for w in workers:
+            w.stop(kill=bool(w.queue) or left > 0)
 
 
 def read_files(
@@ -173,8 +364,17 @@ def read_files(
     *,
     jobs: int | None = None,
     progress: Progress | None = None,
+    file_timeout: float | str | None = "env",
 ) -> Iterator[FileRead]:
-    """Read ``(path, role)`` tasks, in order, with ``jobs`` worker processes."""
+    """Read ``(path, role)`` tasks, in order, with ``jobs`` worker processes.
+
+    ``file_timeout`` bounds each file read by a worker, in seconds: ``"env"`` takes
+    ``SAFESCORE_FILE_TIMEOUT`` (default 60), None or 0 sets no limit. A file still
+    being read after it is reported as 'file-timeout' and the batch goes on. Files
+    read in this process (``jobs == 1``, or fewer than ``INLINE_BELOW`` files)
+    cannot be stopped and have no limit.
+    """
+    limit = resolve_file_timeout(file_timeout)
     jobs = default_jobs() if jobs is None else max(1, jobs)
     if jobs == 1 or len(tasks) < INLINE_BELOW:
         _init(rubric, units, period)
@@ -183,11 +383,12 @@ def read_files(
             if progress:
                 progress(path)
         return
-    chunk = max(1, min(64, len(tasks) // (jobs * 8)))
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init, initargs=(rubric, units, period)) as pool:
-        for (path, _role), result in zip(
-            tasks, pool.map(_worker, [(str(p), r) for p, r in tasks], chunksize=chunk), strict=True
-        ):
-            yield result
+    done: dict[int, FileRead] = {}
+    nxt = 0
+    for index, result in _pool_reads(tasks, (rubric, units, period), jobs, limit):
+        done[index] = result
+        while nxt in done:  # in task order, whatever order the workers finished in
+            yield done.pop(nxt)
             if progress:
-                progress(path)
+                progress(tasks[nxt][0])
+            nxt += 1

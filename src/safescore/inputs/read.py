@@ -10,7 +10,14 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 
-from safescore.inputs.batch import FileRead, Progress, gc_paused, read_files, sha256_file
+from safescore.inputs.batch import (
+    FileRead,
+    Progress,
+    gc_paused,
+    read_files,
+    resolve_file_timeout,
+    sha256_file,
+)
 from safescore.inputs.clean import CleanError, normalize_label, parse_number
 from safescore.inputs.header import data_start, find_header
 from safescore.inputs.match import UnitMatcher
@@ -157,6 +164,7 @@ def read_inputs(
     latest: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    file_timeout: float | str | None = "env",
 ) -> Inputs:
     """Read returns (``paths``: table or form layout, files or folders), assessor
     scoresheets and record lists (``sources``: name → files; a name declared under the
@@ -164,13 +172,17 @@ def read_inputs(
     sheets inside returns are found by their sheet name or columns.
 
     Never raises for bad data; see ``Inputs.report``. ``period`` lets form returns
-    made for another period be refused.
+    made for another period be refused. ``file_timeout`` limits the seconds one file
+    may take in a worker process (``"env"``: ``SAFESCORE_FILE_TIMEOUT``, default 60;
+    None or 0: no limit); a file over it is a 'file-timeout' error and the rest are read.
+    A bad ``SAFESCORE_FILE_TIMEOUT`` raises :class:`~safescore.problems.SafescoreError`.
 
     >>> inputs = read_inputs(rubric, ["examples/gangcheng/data/returns-2022Q1.xlsx"],
     ...                      {"onsite": ["examples/gangcheng/data/onsite-2022Q1.xlsx"]})  # doctest: +SKIP
     """
+    limit = resolve_file_timeout(file_timeout)  # before any file: a bad setting is a usage error
     with gc_paused():
-        return _read_inputs(rubric, paths, sources, units, period, latest, jobs, progress)
+        return _read_inputs(rubric, paths, sources, units, period, latest, jobs, progress, limit)
 
 
 def _read_inputs(
@@ -182,13 +194,16 @@ def _read_inputs(
     latest: bool,
     jobs: int | None,
     progress: Progress | None,
+    limit: float | None,
 ) -> Inputs:
     report = Report()
     registry = list(units if units is not None else rubric.units)
     tasks = [(p, "return") for p in iter_input_files([Path(p) for p in paths], report)]
     for name, spaths in (sources or {}).items():
         tasks += [(p, name) for p in iter_input_files([Path(p) for p in spaths], report)]
-    reads = list(read_files(tasks, rubric, registry, period, jobs=jobs, progress=progress))
+    reads = list(
+        read_files(tasks, rubric, registry, period, jobs=jobs, progress=progress, file_timeout=limit)
+    )
     supplied = {name for fr in reads for name in fr.records}
     # a return need not carry a column its ledger supplies (排查隐患数 counted from 隐患清单)
     from_ledger = {f for f, d in rubric.derive.items() if d.records in supplied}
