@@ -850,7 +850,9 @@ class Gen:
     n_table_units: int
 
 
-def generate(rubric: m.Rubric, n: int, jobs: int, root: Path) -> tuple[Gen, dict[str, Any]]:
+def generate(
+    rubric: m.Rubric, n: int, jobs: int, root: Path, reuse: bool = False
+) -> tuple[Gen, dict[str, Any]]:
     t0 = time.perf_counter()
     groups = [g.id for g in rubric.groups]
     rubric_units = [(u.name, u.group, (u.aliases or [u.name])[0]) for u in rubric.units]
@@ -867,9 +869,20 @@ def generate(rubric: m.Rubric, n: int, jobs: int, root: Path) -> tuple[Gen, dict
     }
     returns = root / "returns"
     returns.mkdir(parents=True, exist_ok=True)
+    units_path = root / "units.xlsx"
+    specs = [unit_spec(i, rubric_units, groups) for i in range(n)]
+    if (
+        reuse
+        and units_path.is_file()
+        and sorted(p.name for p in returns.glob("*.xlsx")) == sorted(file_name(s) for s in specs)
+    ):
+        # the same seed and n write the same returns: keep the ones a previous run left
+        _gen_init(state)
+        total = sum((returns / file_name(s)).stat().st_size for s in specs)
+        n_table = max(0, n - len(rubric_units))
+        return Gen(root, returns, units_path, specs, 0.0, total, n_table), state
     for old in returns.glob("*.xlsx"):
         old.unlink()
-    units_path = root / "units.xlsx"
     step = 250
     chunks = [(list(range(a, min(a + step, n))), str(returns)) for a in range(0, n, step)]
     with ProcessPoolExecutor(max_workers=jobs, initializer=_gen_init, initargs=(state,)) as pool:
@@ -877,7 +890,6 @@ def generate(rubric: m.Rubric, n: int, jobs: int, root: Path) -> tuple[Gen, dict
         total = sum(pool.map(_gen_chunk, chunks))
         n_table = table.result()
     _gen_init(state)
-    specs = [unit_spec(i, rubric_units, groups) for i in range(n)]
     return Gen(root, returns, units_path, specs, time.perf_counter() - t0, total, n_table), state
 
 
@@ -1235,7 +1247,7 @@ def baseline_read(path: Path, rubric: m.Rubric, labels: dict[str, str]) -> tuple
 
 PROFILE_ROWS = (  # label, file (~ for built-ins), function(s), depth, text on the line (comprehensions)
     ("read_one (one file, everything)", "batch.py", "read_one", 0, None),
-    ("read_workbook", "workbook.py", "read_workbook", 1, None),
+    ("read_workbook (填报表, 自评分, _safescore only)", "workbook.py", "read_workbook", 1, None),
     ("first_unsafe_part (XML prolog checks)", "_xlsx_scan.py", "first_unsafe_part", 2, None),
     ("sheet_parts + core_modified", "_xlsx_scan.py", "sheet_parts|core_modified", 2, None),
     ("calamine open (from_filelike)", "~", "from_filelike", 2, None),
@@ -1246,15 +1258,13 @@ PROFILE_ROWS = (  # label, file (~ for built-ins), function(s), depth, text on t
     ("calamine get_sheet_by_name", "~", "get_sheet_by_name", 3, None),
     ("calamine to_python", "~", "to_python", 3, None),
     ("'' -> None grid copy", "workbook.py", "<listcomp>", 3, 'None if v == "" else v'),
-    ("find_record_sheets (ledgers in a return)", "records.py", "find_record_sheets", 1, None),
-    ("looks_like_table (every sheet)", "table.py", "looks_like_table", 1, None),
-    ("field_matcher (rebuilt per call)", "table.py", "field_matcher", 2, None),
+    ("template_sheets_suffice (form headers)", "form.py", "template_sheets_suffice", 1, None),
     ("looks_like_form", "form.py", "looks_like_form", 1, None),
     ("read_form_workbook", "form.py", "read_form_workbook", 1, None),
-    ("_pick_form_sheet (headers again)", "form.py", "_pick_form_sheet", 2, None),
     ("_labelled (unit/period cells)", "form.py", "_labelled", 2, None),
     ("_read_fields", "form.py", "_read_fields", 2, None),
-    ("read_cell -> clean_value", "table.py", "read_cell", 3, None),
+    ("read_cell", "table.py", "read_cell", 3, None),
+    ("clean_value (values not seen before)", "clean.py", "clean_value", 4, None),
     ("_read_self_scores", "form.py", "_read_self_scores", 2, None),
     ("check_cross_field", "table.py", "check_cross_field", 2, None),
     ("sha256_file", "batch.py", "sha256_file", 1, None),
@@ -1316,6 +1326,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--jobs", type=int, default=None, help="read_inputs processes (default: all cores)")
     ap.add_argument("--baseline-sample", type=int, default=300, help="files read by the baseline (300)")
     ap.add_argument("--keep", type=Path, default=None, help="write the files here and keep them")
+    ap.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --keep: use the returns a previous run left there (same --n)",
+    )
     ap.add_argument("--profile", action="store_true", help="cProfile read_inputs(jobs=1) over the sample")
     ap.add_argument("--profile-top", type=int, default=20)
     args = ap.parse_args(argv)
@@ -1356,7 +1371,7 @@ def run(args: argparse.Namespace, jobs: int, root: Path) -> int:
     )
 
     # 1. generate
-    gen, state = generate(rubric, n, jobs, root)
+    gen, state = generate(rubric, n, jobs, root, reuse=args.reuse and args.keep is not None)
     by_group = Counter(s.group for s in gen.specs)
     n_rub = sum(s.in_rubric for s in gen.specs)
     print(
@@ -1364,10 +1379,12 @@ def run(args: argparse.Namespace, jobs: int, root: Path) -> int:
         f"({', '.join(f'{g} {c:,}' for g, c in by_group.items())})"
     )
     rows = len(next(iter(state["templates"].values())).rows)
-    print(
-        f"generated:  {n:,} files in {gen.seconds:.1f} s ({jobs} processes; {n / gen.seconds:,.0f} files/s), "
-        f"{gen.bytes / MIB:,.0f} MiB, {gen.bytes / n / 1024:.0f} KiB each"
+    made = (
+        f"in {gen.seconds:.1f} s ({jobs} processes; {n / gen.seconds:,.0f} files/s)"
+        if gen.seconds
+        else "reused from the previous run (--reuse)"
     )
+    print(f"generated:  {n:,} files {made}, {gen.bytes / MIB:,.0f} MiB, {gen.bytes / n / 1024:.0f} KiB each")
     print(
         f"            per file: 填报表 {rows + len(UNKNOWN_ROWS)} rows ({len(rubric.fields) - len(EXTRA_FIELDS)} "
         f"rubric fields + {len(EXTRA_FIELDS)} extra fields + {len(UNKNOWN_ROWS)} unknown rows) and "

@@ -25,7 +25,7 @@ from safescore.inputs.clean import (
 )
 from safescore.inputs.header import HEADER_SCAN_ROWS, Header, data_start, find_header
 from safescore.inputs.match import UnitMatcher
-from safescore.inputs.model import CellRef, FieldValue, UnitReturn
+from safescore.inputs.model import CellRef, FieldValue, UnitReturn, new_cell_ref, new_field_value
 from safescore.inputs.table import (
     CleanMemo,
     check_cross_field,
@@ -453,7 +453,7 @@ def _read_self_scores(
 def _self_value(
     sheet: SheetGrid, r: int, c: int, item: Item, unit: Unit, out: _Out, memo: CleanMemo
 ) -> FieldValue | None:
-    raw, pos = sheet.value(r, c), CellRef(out.fname, sheet.name, cell_name(r, c))
+    raw, pos = sheet.value(r, c), new_cell_ref(out.fname, sheet.name, cell_name(r, c))
 
     def bad(code: str, message: str, expected: str) -> FieldValue:
         kw = {"unit": unit.name, "field": item.id, "value": _text(raw), "expected": expected}
@@ -474,4 +474,4 @@ def _self_value(
     # Bonus and penalty items have no points of their own, so only section items are bounded.
     if points is not None and not 0 <= value <= points:
         return bad("self-score-out-of-range", f"{what} {value} 超出该项分值 0～{points}", f"0～{points}")
-    return FieldValue(value, raw, pos)
+    return new_field_value(value, raw, pos)

@@ -16,7 +16,7 @@ from typing import Any
 from safescore.inputs.clean import CleanError, clean_value, normalize_label, normalize_text
 from safescore.inputs.header import Header, data_start, find_header
 from safescore.inputs.match import UnitMatcher, is_total_row
-from safescore.inputs.model import CellRef, FieldValue, UnitReturn
+from safescore.inputs.model import CellRef, FieldValue, UnitReturn, new_cell_ref, new_field_value
 from safescore.inputs.workbook import SheetGrid, WorkbookData, cell_name
 from safescore.problems import Problem, Report
 from safescore.rubric.model import FieldDef, Rubric
@@ -205,7 +205,7 @@ def read_cell(
     ``memo`` (from :func:`clean_memo`, for the rubric ``fd`` belongs to) saves cleaning
     a value already seen for this field.
     """
-    pos = CellRef(fname, sheet.name, cell_name(r, c))
+    pos = new_cell_ref(fname, sheet.name, cell_name(r, c))
     raw = sheet.merged_value(r, c)
     if (r, c) in sheet.uncached_formulas:
         report.add(
@@ -239,7 +239,7 @@ def read_cell(
             )
         )
         return FieldValue(None, raw, pos, invalid=exc.code)
-    return FieldValue(value, raw, pos)  # type: ignore[arg-type]
+    return new_field_value(value, raw, pos)  # type: ignore[arg-type]
 
 
 def check_cross_field(ret: UnitReturn, rubric: Rubric, report: Report) -> None:

@@ -14,6 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Sequence
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,17 @@ def _text(v: object) -> str:
 
 def _attr_value(raw: object) -> Any:
     """Numbers (also stored as text) → Decimal, dates → date, blanks → None, text as written."""
+    if isinstance(raw, str) and len(raw) <= 200:
+        return _attr_text(raw)  # a column of 行业 / 风险等级 repeats a few texts
+    return _attr_value_of(raw)
+
+
+@lru_cache(maxsize=4096)
+def _attr_text(raw: str) -> Any:
+    return _attr_value_of(raw)
+
+
+def _attr_value_of(raw: object) -> Any:
     if is_missing_marker(raw):
         return None
     if isinstance(raw, bool):

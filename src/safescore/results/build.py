@@ -7,8 +7,6 @@ warning becomes a penalty line (reason and triggering rows as evidence) plus a
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
@@ -17,7 +15,7 @@ from safescore.engine.decvec import DecVec
 from safescore.engine.reasons import ReasonInput, bonus_reason, deduction_reason, fmt, status_reason
 from safescore.engine.records import Hit
 from safescore.engine.scoring import GroupScores, ItemCol
-from safescore.inputs.model import CellRef, Inputs, Record, UnitReturn
+from safescore.inputs.model import CellRef, Inputs, Record, UnitReturn, slot_maker
 from safescore.problems import Problem, Report
 from safescore.results.grades import assign_grades
 from safescore.results.model import (
@@ -103,36 +101,6 @@ def describe(rec: Record, rl: m.RecordList) -> str:
     return f"{rl.title}第{rec.row}行（{Path(rec.pos.file).name}）：{shown}"
 
 
-def _maker(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
-    """A fast ``cls(**dict(zip(names, values)))`` for a frozen slots dataclass.
-
-    A result holds about 35 of these per unit; the generated ``__init__`` sets each
-    frozen field through ``object.__setattr__``, which was a fifth of building. Here
-    each value goes straight into its slot (the object is the same). When the class
-    is not what this expects (other fields, no slots, a ``__post_init__``), its
-    constructor is used.
-    """
-    fields = dataclasses.fields(cls)
-    if (
-        {f.name for f in fields} != set(names)
-        or len(names) != len(fields)
-        or not all(f.init for f in fields)
-        or "__slots__" not in cls.__dict__
-        or hasattr(cls, "__post_init__")
-    ):
-        return lambda *values: cls(**dict(zip(names, values, strict=True)))
-    setters = tuple(getattr(cls, n).__set__ for n in names)
-    new = object.__new__
-
-    def make(*values: Any) -> Any:
-        obj = new(cls)
-        for put, value in zip(setters, values, strict=True):
-            put(obj, value)
-        return obj
-
-    return make
-
-
 _ITEM_FIELDS = (
     "id",
     "title",
@@ -150,10 +118,10 @@ _ITEM_FIELDS = (
     "evidence",
     "self_score",
 )
-_new_item = _maker(ItemScore, _ITEM_FIELDS)
-_new_source = _maker(SourceRef, ("name", "file", "sheet", "cell"))
-_new_input = _maker(InputUsed, ("field", "label", "value", "raw", "file", "sheet", "cell"))
-_new_section = _maker(SectionScore, ("id", "title", "points", "score", "raw", "weight"))
+_new_item = slot_maker(ItemScore, _ITEM_FIELDS)
+_new_source = slot_maker(SourceRef, ("name", "file", "sheet", "cell"))
+_new_input = slot_maker(InputUsed, ("field", "label", "value", "raw", "file", "sheet", "cell"))
+_new_section = slot_maker(SectionScore, ("id", "title", "points", "score", "raw", "weight"))
 
 
 def _shown_list(decs: list[Decimal | None]) -> list[Decimal | None]:
