@@ -851,6 +851,8 @@ def _measured_cases() -> dict[str, Any]:
         "1,048,576 rows": make_many_rows_xlsx,
         "16,384 columns": make_wide_xlsx,
         "far cell XFD1048576": make_sparse_xlsx,
+        "cell ref A4294967295": make_far_ref_xlsx,
+        "shared strings claiming uniqueCount 4294967295": make_shared_strings_count_lie,
         "one cell repeated (60 MB)": make_repeated_cells_xlsx,
         "500,000 merged ranges": make_many_merges_xlsx,
         "shared strings: 90 MB of <si/>": make_shared_strings_bomb_xlsx,
