@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -676,3 +677,28 @@ def test_uncached_formula_in_the_unit_column_is_named(
     _, out, _ = run_cli("validate", rubric_path, tmp_path / "f.xlsx", "--json")
     problems = json.loads(out)["problems"]
     assert ("formula-no-cache", "error", "A2") in {(p["code"], p["severity"], p["cell"]) for p in problems}
+
+
+# Every place src/ parses XML, and why it is safe (docs/hostile-inputs.md, "Where XML is parsed").
+XML_PARSE_SITES = {
+    "src/safescore/inputs/_xlsx_scan.py": "pyexpat through safe_parser(): defusedxml's handlers",
+    "src/safescore/render/docx/styles.py": "lxml on the office's own Word template (fontTable.xml)",
+}
+_PARSER_USE = re.compile(
+    r"^\s*(?:from|import)\s+(?:xml\.(?:etree|dom|sax|parsers)|lxml|defusedxml)\b|\b(?:fromstring|XMLParser|iterparse|parseString)\(",
+    re.M,
+)
+
+
+def test_xml_parse_sites_are_the_documented_ones() -> None:
+    """A new XML parser in src/ must be reviewed (defusedxml or a safe configuration) and listed."""
+    root = Path(__file__).resolve().parent.parent
+    found = {
+        str(path.relative_to(root))
+        for path in (root / "src").rglob("*.py")
+        if _PARSER_USE.search(path.read_text(encoding="utf-8"))
+    }
+    assert found == set(XML_PARSE_SITES), (
+        "XML parse sites changed: make each safe (defusedxml, or lxml with resolve_entities=False and "
+        f"no_network=True), then update XML_PARSE_SITES and docs/hostile-inputs.md: {sorted(found)}"
+    )
