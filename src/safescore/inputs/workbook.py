@@ -9,7 +9,6 @@ encrypted, truncated and mislabelled files are all reported.
 from __future__ import annotations
 
 import csv
-import io
 import os
 import zipfile
 from collections.abc import Callable, Collection, Sequence
@@ -20,6 +19,7 @@ from typing import Any, Literal
 
 import python_calamine as pc
 
+from safescore import limits
 from safescore.inputs import _xlsx_scan as xs
 from safescore.problems import Problem, Report, Severity
 
@@ -51,7 +51,7 @@ _MSG = {
     "not-a-workbook": "文件 {f} 实际是{detail}，不是 Excel 工作簿，请用 Excel 打开后另存为 .xlsx。",
     "xml-unsafe": "文件 {f} 含有不安全的 XML 声明（DOCTYPE/ENTITY，可能是 XML 炸弹），拒绝读取。",
     "extension-mismatch": "文件 {f} 的扩展名是 {detail}，但内容实际是 .{kind} 格式，已按 .{kind} 读取；建议另存为正确的格式。",
-    "sheet-too-large": "文件 {f} 的工作表「{sheet}」约有 {detail} 个单元格，超过上限，已跳过。",
+    "sheet-too-large": "文件 {f} 的工作表「{sheet}」{detail}，超过上限，已跳过。",
     "sheet-unreadable": "文件 {f} 的工作表「{sheet}」无法读取（{detail}），已跳过。",
 }
 
@@ -166,8 +166,8 @@ def read_workbook(
     path: Path,
     report: Report,
     *,
-    max_unzipped_bytes: int = 200_000_000,
-    max_cells: int = 5_000_000,
+    max_unzipped_bytes: int | None = None,
+    max_cells: int | None = None,
     select: SheetSelect | None = None,
 ) -> WorkbookData | None:
     """Read ``path`` into raw grids; on a bad file add one Problem and return None (never raises).
@@ -178,6 +178,9 @@ def read_workbook(
     whether or not its sheet is read.
     """
     path = Path(path)
+    lim = limits.input_limits()  # SAFESCORE_MAX_*; a bad value is a usage error (LimitError)
+    max_unzipped_bytes = lim.unzipped_bytes if max_unzipped_bytes is None else max_unzipped_bytes
+    max_cells = lim.cells if max_cells is None else max_cells
     try:
         return _read(path, report, max_unzipped_bytes, max_cells, select)
     except _Refused as r:
@@ -291,7 +294,13 @@ def _read_package(
         # table (repeat attributes make that cheap) refuses the whole file.
         for sheet, info in ods.items():
             if info.n_cells > max_cells:
-                raise _Refused("sheet-too-large", info.n_cells, f"不超过 {max_cells} 个单元格", sheet=sheet)
+                raise _Refused(
+                    "sheet-too-large",
+                    f"约有 {info.n_cells} 个单元格",
+                    f"不超过 {max_cells} 个单元格",
+                    sheet=sheet,
+                )
+            xs.check_extent(info, limits.input_limits(), sheet)  # rows and columns
     # Parts parsed here refuse DTDs themselves (a worksheet's refusal refuses the
     # file); every other XML part gets a prolog check before calamine reads it.
     unsafe = xs.first_unsafe_part(zf, skip=own)
@@ -319,6 +328,10 @@ def _guard(fn: Any) -> Any:
         raise
     except xs.UnsafeXml as exc:
         raise _Refused("xml-unsafe", exc) from None
+    except xs.TooLarge as exc:
+        raise _Refused(exc.code, exc.detail, exc.expected, sheet=exc.sheet) from None
+    except xs.Encrypted:
+        raise _Refused("file-encrypted", expected="未加密的工作簿") from None
     except Exception as exc:  # ExpatError, BadZipFile (CRC), zlib.error, EOFError ...
         raise _Refused("file-corrupt", f"{type(exc).__name__}: {exc}") from None
 
@@ -337,6 +350,8 @@ def _read_ole(
             tail, read = chunk[-64:], read + len(chunk)
     if not found_book:
         raise _Refused("not-a-workbook", "其他 Office 文档（如 Word .doc）", "Excel 工作簿 (.xls/.xlsx)")
+    # calamine builds every sheet's grid on open and loops on broken compound files
+    _guard(lambda: xs.check_xls(path))
     sheets, skipped = _read_calamine(path, max_cells, report, None, select)
     return WorkbookData(path, "xls", sheets, skipped=skipped)
 
@@ -385,6 +400,11 @@ def _read_sheet(
         merged_raw = sheet.merged_cell_ranges
     except (KeyboardInterrupt, SystemExit, xs.UnsafeXml):
         raise  # a hostile part refuses the whole file
+    except xs.TooLarge as exc:  # rows, columns, cells or merged ranges beyond SAFESCORE_MAX_*
+        report.add(
+            _problem(path, "sheet-too-large", exc.detail, sheet=name, value=exc.value, expected=exc.expected)
+        )
+        return None
     except BaseException as exc:  # malformed XML, a calamine error or panic: skip this sheet only
         report.add(_problem(path, "sheet-unreadable", f"{type(exc).__name__}: {exc}"[:200], sheet=name))
         return None
@@ -409,7 +429,12 @@ def _read_sheet(
 
 def _too_large(path: Path, sheet: str, n: int, limit: int) -> Problem:
     return _problem(
-        path, "sheet-too-large", n, sheet=sheet, value=str(n), expected=f"不超过 {limit} 个单元格"
+        path,
+        "sheet-too-large",
+        f"约有 {n} 个单元格",
+        sheet=sheet,
+        value=str(n),
+        expected=f"不超过 {limit} 个单元格",
     )
 
 
@@ -433,9 +458,14 @@ def _read_text(path: Path, size: int, max_bytes: int, max_cells: int, report: Re
     except csv.Error:
         dialect = csv.excel
     try:
-        rows: list[list[object]] = [
-            [v if v != "" else None for v in row] for row in csv.reader(io.StringIO(text), dialect)
-        ]
+        rows = xs.csv_rows(text, dialect, sheet=path.stem)  # stops at SAFESCORE_MAX_ROWS/COLS/CELLS
+    except xs.TooLarge as exc:
+        report.add(
+            _problem(
+                path, "sheet-too-large", exc.detail, sheet=path.stem, value=exc.value, expected=exc.expected
+            )
+        )
+        return WorkbookData(path, "csv", [])
     except csv.Error as exc:
         raise _Refused("file-corrupt", exc) from None
     n = len(rows) * max((len(r) for r in rows), default=0)
