@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from safescore.cli.app import app
+from safescore.results.model import Result
 
 ROOT = Path(__file__).resolve().parent.parent
 GANGCHENG_PERIOD = "2022Q1"
@@ -35,6 +36,22 @@ def gangcheng_data(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True,
     )
     return out
+
+
+@pytest.fixture(scope="session")
+def gangcheng_result(gangcheng_data: Path) -> Result:
+    """The Gangcheng sample scored once: the result every render test draws from (frozen)."""
+    from safescore.api import score
+    from safescore.inputs.read import read_inputs
+    from safescore.rubric.load import load_rubric
+
+    rubric = load_rubric(ROOT / "rubrics" / "gangcheng-sanze.yaml")
+    inputs = read_inputs(
+        rubric,
+        [gangcheng_data / f"returns-{GANGCHENG_PERIOD}.xlsx"],
+        {"onsite": [gangcheng_data / f"onsite-{GANGCHENG_PERIOD}.xlsx"]},
+    )
+    return score(rubric, inputs, GANGCHENG_PERIOD)
 
 
 @pytest.fixture

@@ -14,12 +14,11 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import GANGCHENG_PERIOD, ROOT
 from docx.enum.text import WD_LINE_SPACING
 from docx.oxml.ns import qn
 from PIL import Image
 
-from safescore import Result, load_rubric, read_inputs, score
+from safescore import Result
 from safescore.render import charts
 from safescore.render.bulletin import BulletinView, Issuer, TrendPoint, bulletin_view
 from safescore.render.docx import LetterRenderer, build_letter_document, render_bulletin_docx
@@ -35,14 +34,8 @@ needs_font = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def result(gangcheng_data: Path) -> Result:
-    rubric = load_rubric(ROOT / "rubrics" / "gangcheng-sanze.yaml")
-    inputs = read_inputs(
-        rubric,
-        [gangcheng_data / f"returns-{GANGCHENG_PERIOD}.xlsx"],
-        {"onsite": [gangcheng_data / f"onsite-{GANGCHENG_PERIOD}.xlsx"]},
-    )
-    return score(rubric, inputs, GANGCHENG_PERIOD)
+def result(gangcheng_result: Result) -> Result:
+    return gangcheng_result
 
 
 @pytest.fixture(scope="module")

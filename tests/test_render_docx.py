@@ -10,7 +10,6 @@ from pathlib import Path
 
 import docx
 import pytest
-from conftest import GANGCHENG_PERIOD, ROOT
 from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
@@ -18,7 +17,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from lxml import etree
 
-from safescore import Result, load_rubric, read_inputs, score
+from safescore import Result
 from safescore.render.bulletin import BulletinView, Deduction, Issuer, LetterView, bulletin_view
 from safescore.render.docx import (
     LetterRenderer,
@@ -38,14 +37,8 @@ W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
 @pytest.fixture(scope="module")
-def result(gangcheng_data: Path) -> Result:
-    rubric = load_rubric(ROOT / "rubrics" / "gangcheng-sanze.yaml")
-    inputs = read_inputs(
-        rubric,
-        [gangcheng_data / f"returns-{GANGCHENG_PERIOD}.xlsx"],
-        {"onsite": [gangcheng_data / f"onsite-{GANGCHENG_PERIOD}.xlsx"]},
-    )
-    return score(rubric, inputs, GANGCHENG_PERIOD)
+def result(gangcheng_result: Result) -> Result:
+    return gangcheng_result
 
 
 @pytest.fixture(scope="module")

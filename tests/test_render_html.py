@@ -16,9 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import GANGCHENG_PERIOD, ROOT
 
-from safescore import load_rubric, read_inputs, score
 from safescore.render.bulletin import Issuer, bulletin_view, letter_view
 from safescore.render.html import cn_number, render_bulletin_html, render_letter_html, write_html
 from safescore.render.svg import bars_svg, profile_svg, trend_svg
@@ -391,14 +389,8 @@ def test_cn_number() -> None:
 # ---------------------------------------------------------------- the real example
 
 
-def test_gangcheng_bulletin_matches_result(gangcheng_data: Path) -> None:
-    rubric = load_rubric(ROOT / "rubrics" / "gangcheng-sanze.yaml")
-    inputs = read_inputs(
-        rubric,
-        [gangcheng_data / f"returns-{GANGCHENG_PERIOD}.xlsx"],
-        {"onsite": [gangcheng_data / f"onsite-{GANGCHENG_PERIOD}.xlsx"]},
-    )
-    res = score(rubric, inputs, GANGCHENG_PERIOD)
+def test_gangcheng_bulletin_matches_result(gangcheng_result: Result) -> None:
+    res = gangcheng_result
     html = render_bulletin_html(bulletin_view(res, ISSUER), res)
     doc = parse(html)
     for g in res.groups:

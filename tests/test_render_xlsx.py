@@ -11,11 +11,10 @@ from typing import Any
 
 import openpyxl
 import pytest
-from conftest import GANGCHENG_PERIOD, ROOT
 from helpers import load_ok, make_inputs
 from openpyxl.worksheet.worksheet import Worksheet
 
-from safescore import Problem, Result, load_rubric, read_inputs
+from safescore import Problem, Result
 from safescore.api import score
 from safescore.render.xlsx import risky, write_results_xlsx
 
@@ -29,14 +28,8 @@ EPOCH = 1_650_000_000
 
 
 @pytest.fixture(scope="module")
-def gangcheng(gangcheng_data: Path) -> Result:
-    rubric = load_rubric(ROOT / "rubrics" / "gangcheng-sanze.yaml")
-    inputs = read_inputs(
-        rubric,
-        [gangcheng_data / f"returns-{GANGCHENG_PERIOD}.xlsx"],
-        {"onsite": [gangcheng_data / f"onsite-{GANGCHENG_PERIOD}.xlsx"]},
-    )
-    return score(rubric, inputs, GANGCHENG_PERIOD)
+def gangcheng(gangcheng_result: Result) -> Result:
+    return gangcheng_result
 
 
 @pytest.fixture(scope="module")
