@@ -311,29 +311,38 @@ def _pool_reads(
         while pending and len(sent) < chunk and size < _CHUNK_BYTES:
             size += len(str(tasks[pending[0]][0]))
             sent.append(pending.popleft())
+        try:
+            w.conn.send([(i, str(tasks[i][0]), tasks[i][1]) for i in sent])
+        except OSError:  # it died since it was last heard from: its files go back
+            pending.extendleft(reversed(sent))
+            if not w.queue:  # nothing of its own to report: just replace it
+                feed(respawn(w))
+            return  # else its death is read from the pipe and reported for its head file
         if not w.queue:
             w.since = time.monotonic()
         w.queue.extend(sent)
-        w.conn.send([(i, str(tasks[i][0]), tasks[i][1]) for i in sent])
+
+    def respawn(w: _Worker) -> _Worker:
+        sel.unregister(w.conn)
+        w.stop(kill=True)
+        workers[workers.index(w)] = fresh = _Worker(ctx, init)
+        sel.register(fresh.conn, selectors.EVENT_READ, fresh)
+        return fresh
 
     def replace(w: _Worker, result: FileRead) -> tuple[int, FileRead]:
         head = w.queue.popleft()
         pending.extendleft(reversed(w.queue))  # the rest of its files go to the next worker
         w.queue.clear()
-        sel.unregister(w.conn)
-        w.stop(kill=True)
-        workers[workers.index(w)] = fresh = _Worker(ctx, init)
-        sel.register(fresh.conn, selectors.EVENT_READ, fresh)
-        feed(fresh)
+        feed(respawn(w))
         return head, result
 
     try:
         while left:
-            for w in workers:
+            for w in list(workers):
                 feed(w)  # a worker left idle while a killed one's files went back to the queue
             busy = [w for w in workers if w.queue]
             now = time.monotonic()
-            wait_for = None if limit is None else max(0.0, min(w.since + limit - now for w in busy))
+            wait_for = None if limit is None else max(0.0, min((w.since + limit - now for w in busy), default=0.0))
             ready = {key.data for key, _ in sel.select(wait_for)}
             for w in busy:
                 if w in ready:
