@@ -130,7 +130,9 @@ def test_workers_dying_one_after_another_never_break_the_batch(tmp_path: Path) -
     crashes = {1, 2, 3, 5, 6, 8}
     folder = _folder(tmp_path, dict.fromkeys(crashes, "crash"))
     out = _run(folder, "30", {"SLOW_CALLER": "1"})
-    assert [p[:2] for p in out["problems"]] == [[f"{i:02d}-crash.xlsx", "file-crashed"] for i in sorted(crashes)]
+    assert [p[:2] for p in out["problems"]] == [
+        [f"{i:02d}-crash.xlsx", "file-crashed"] for i in sorted(crashes)
+    ]
     assert out["returns"] == sorted(u for i, u in enumerate(UNITS) if i not in crashes)
 
 

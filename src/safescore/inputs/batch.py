@@ -342,7 +342,9 @@ def _pool_reads(
                 feed(w)  # a worker left idle while a killed one's files went back to the queue
             busy = [w for w in workers if w.queue]
             now = time.monotonic()
-            wait_for = None if limit is None else max(0.0, min((w.since + limit - now for w in busy), default=0.0))
+            wait_for = (
+                None if limit is None else max(0.0, min((w.since + limit - now for w in busy), default=0.0))
+            )
             ready = {key.data for key, _ in sel.select(wait_for)}
             for w in busy:
                 if w in ready:
