@@ -1,7 +1,7 @@
 """What ``safescore history``, ``safescore annual`` and the history step of ``score`` do.
 
 Plain functions taking a rich Console and returning exit codes (SPEC 6), so the
-typer layer in ``cli/app.py`` only parses options. Database trouble is reported
+typer layer in ``cli/app.py`` and ``cli/report_cmd.py`` only parses options. Database trouble is reported
 in Chinese and never turns into a traceback; for ``score`` it never changes the
 outcome of scoring, whose outputs are already written when history is saved.
 """
@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from safescore import __version__
+from safescore.cli.options import EXIT_IO, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
 from safescore.history.db_url import DbUrlError, display_url, resolve_db_url
 from safescore.history.store import HistoryError, HistoryStore, RunInfo
 from safescore.problems import Report
@@ -27,8 +28,6 @@ from safescore.results.model import Result
 from safescore.results.periods import normalize_period, period_kind
 from safescore.results.previous import with_previous
 
-# the same numbers as cli/app.py (not imported: app imports this module)
-EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
 ANNUAL_FORMATS = ("table", "json", "xlsx", "html", "docx", "bulletin")
 NO_HISTORY_HINT = "可用 --db 指定其他数据库，或 --no-history 跳过"
 

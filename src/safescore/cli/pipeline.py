@@ -1,0 +1,178 @@
+"""What validate, score, explain and template share: check the options, read the returns, score.
+
+Each step prints its Chinese message and raises ``typer.Exit`` with the SPEC 6 code
+(2 for a bad rubric or bad usage, 3 for a path that cannot be read); the reading
+and scoring themselves are library calls.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from safescore.api import score as score_api
+from safescore.cli.options import EXIT_IO, EXIT_USAGE
+from safescore.cli.output import emit_json, usage_error
+from safescore.inputs.read import read_inputs
+from safescore.inputs.workbook import iter_input_files
+from safescore.problems import Report
+from safescore.render.jsonout import validation_dict
+from safescore.render.terminal import problem_report
+from safescore.results.model import Result
+from safescore.results.periods import check_period, normalize_period
+from safescore.rubric.check import check_rubric
+from safescore.rubric.model import Rubric, Unit
+
+
+def load_checked(rubric_path: Path, console: Console, as_json: bool, quiet: bool) -> Rubric:
+    """The rubric, or exit 2 after listing every problem in it."""
+    report = Report()
+    rubric = check_rubric(rubric_path, report)
+    if rubric is None or not report.ok:
+        if as_json:
+            emit_json({"ok": False, **validation_dict(report.problems)})
+        if not quiet or not as_json:
+            problem_report(console, report.problems, title="规则检查")
+            console.print(f"[bold red]规则文件 {rubric_path} 有错误，未进行评分。[/bold red]")
+        raise typer.Exit(EXIT_USAGE)
+    return rubric
+
+
+def parse_sources(rubric: Rubric, items: list[str] | None, console: Console) -> dict[str, list[str]]:
+    """``--source NAME=PATH`` options grouped by name; a name the rubric does not declare is exit 2."""
+    out: dict[str, list[str]] = {}
+    for raw in items or []:
+        name, sep, path = raw.partition("=")
+        name = name.strip()
+        if not sep or not name or not path:
+            raise usage_error(console, f"--source 应写作 名称=路径，得到“{raw}”")
+        if name == "return":
+            raise usage_error(console, "单位自己的回执直接作为参数给出，不需要 --source return=")
+        if name not in rubric.sources and name not in rubric.records:
+            known = "、".join([*rubric.sources, *rubric.records]) or "（规则未声明任何 sources 或 records）"
+            raise usage_error(console, f"未知的来源或台账 {name}；规则中声明的来源和台账：{known}")
+        out.setdefault(name, []).append(path)
+    return out
+
+
+def checked_period(rubric: Rubric, period: str | None, console: Console) -> str | None:
+    """``--period`` normalised (2022q1 → 2022Q1) and checked against the rubric's period kind."""
+    if period is None:
+        return None
+    p = normalize_period(period) if not period.strip()[4:5] == "-" else period.strip()
+    msg = check_period(p, rubric.period)
+    if msg:
+        raise usage_error(console, msg)
+    return p
+
+
+def check_paths(paths: list[Path], sources: dict[str, list[str]], console: Console) -> None:
+    """Exit 3 naming every input or source path that does not exist."""
+    missing = [str(p) for p in [*paths, *(Path(x) for v in sources.values() for x in v)] if not p.exists()]
+    if missing:
+        console.print("[bold red]无法读取：[/bold red]" + "、".join(missing) + " 不存在")
+        raise typer.Exit(EXIT_IO)
+
+
+def registry(rubric: Rubric, units_file: Path | None, console: Console) -> list[Unit]:
+    """The rubric's units, merged with ``--units FILE`` when given."""
+    if units_file is None:
+        return list(rubric.units)
+    from safescore.inputs.units import merge_units, read_units_table
+
+    report = Report()
+    if not units_file.exists():
+        console.print(f"[bold red]无法读取：[/bold red]{units_file} 不存在")
+        raise typer.Exit(EXIT_IO)
+    table = read_units_table(units_file, rubric, report)
+    merged = merge_units(list(rubric.units), table, report)
+    if not report.ok:
+        problem_report(console, report.problems, title="单位名单")
+        raise typer.Exit(EXIT_USAGE)
+    return merged
+
+
+def read_and_score(
+    rubric: Rubric,
+    inputs: list[Path],
+    sources: dict[str, list[str]],
+    period: str | None,
+    *,
+    strict: bool,
+    latest: bool,
+    show_progress: bool,
+    console: Console,
+    units: list[Unit] | None = None,
+    jobs: int | None = None,
+) -> Result:
+    """Read every input (a progress bar when there are more than 3 files) and score."""
+    total = len(iter_input_files(inputs, Report())) + sum(
+        len(iter_input_files([Path(x) for x in v], Report())) for v in sources.values()
+    )
+    kwargs: dict[str, Any] = {"units": units, "period": period, "latest": latest, "jobs": jobs}
+    if show_progress and total > 3:
+        with Progress(
+            TextColumn("读取报表"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task("", total=total)
+
+            def tick(path: Path) -> None:
+                bar.update(task, advance=1, description=path.name)
+
+            data = read_inputs(rubric, inputs, sources, progress=tick, **kwargs)
+    else:
+        data = read_inputs(rubric, inputs, sources, **kwargs)
+    return score_api(rubric, data, period, strict=strict)
+
+
+def scored_run(
+    rubric: Path,
+    inputs: list[Path],
+    source: list[str] | None,
+    period: str | None,
+    units: Path | None,
+    console: Console,
+    *,
+    as_json: bool,
+    quiet: bool,
+    strict: bool,
+    latest: bool,
+    jobs: int | None,
+    show_progress: bool,
+) -> tuple[Rubric, dict[str, list[str]], str | None, list[Unit], Result]:
+    """Check the options, read and score (exits on usage or read errors)."""
+    r = load_checked(rubric, console, as_json, quiet)
+    sources = parse_sources(r, source, console)
+    p = checked_period(r, period, console)
+    check_paths(inputs, sources, console)
+    units_list = registry(r, units, console)
+    result = read_and_score(
+        r,
+        inputs,
+        sources,
+        p,
+        strict=strict,
+        latest=latest,
+        show_progress=show_progress,
+        console=console,
+        units=units_list,
+        jobs=jobs,
+    )
+    return r, sources, p, units_list, result
+
+
+def issuer_of(name: str | None, doc_number: str | None) -> Any:
+    """The bulletin's issuer from ``--issuer`` / ``--doc-number``, defaults where not given."""
+    from safescore.render.bulletin import Issuer
+
+    base = Issuer()
+    return Issuer(name=name or base.name, doc_number=doc_number or base.doc_number)
