@@ -187,10 +187,10 @@ CASES: list[Case] = [
     ),
     Case(
         "rtl-mark-in-name",
-        lambda f: table(f, "rlm.xlsx", ["乙局\u200f", 2, 0.9, "是"]),
-        "unknown-unit",
-        "Sheet1",
-        "A2",
+        # bidi marks only steer display: the name matches its clean form (SPEC 4.5)
+        lambda f: table(f, "rlm.xlsx", ["\u202b乙局\u200f", 2, 0.9, "是"]),
+        None,
+        submitted=True,
     ),
     Case(
         "hidden-row",
@@ -665,11 +665,6 @@ def test_hostile_rubric_is_refused_with_its_line(
     _no_traceback(out, err)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported: table.py skips a row whose unit cell is a formula without a cached value as a row "
-    "with an empty name (row-skipped, info) instead of naming the formula (SPEC 4.4)",
-)
 def test_uncached_formula_in_the_unit_column_is_named(
     rubric_path: Path, tmp_path: Path, run_cli: RunCli
 ) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from safescore.rubric import model as m
 
 REASON_PLACES = 4
+HUNDRED = Decimal(100)
 
 STATUS_TEXT = {
     "missing": "未填报",
@@ -62,10 +63,21 @@ class ReasonInput:
     source_title: str = ""
 
 
+def is_percent(rule: m.Rule) -> bool:
+    """Whether the rule's value is a percentage (a rate, or a bare ``percent`` field)."""
+    return isinstance(rule, m.RateRule) or (isinstance(rule, m.ValueRule) and rule.percent)
+
+
+def _show(rule: m.Rule, d: Any) -> str:
+    """A value of the rule as an officer reads it: 95% for a percentage, else the number."""
+    return pct(d) if is_percent(rule) and isinstance(d, Decimal) else fmt(d)
+
+
 def _template_values(ri: ReasonInput) -> dict[str, str]:
+    rule = ri.item.rule
     v = {
         "title": ri.item.title,
-        "value": fmt(ri.value),
+        "value": _show(rule, ri.value),
         "lost": fmt(ri.lost),
         "score": fmt(ri.score),
         "points": fmt(ri.points),
@@ -73,6 +85,11 @@ def _template_values(ri: ReasonInput) -> dict[str, str]:
     }
     for k in ("miss", "count", "target"):
         v[k] = fmt(ri.params.get(k))
+    if isinstance(rule, m.TargetRule) and rule.percent:
+        # a percent target's miss is a fraction: quote it in percentage points, as `rate` does
+        v["target"] = _show(rule, ri.params.get("target"))
+        miss = ri.params.get("miss")
+        v["miss"] = fmt(miss * HUNDRED) if isinstance(miss, Decimal) else fmt(miss)
     return v
 
 
@@ -98,6 +115,8 @@ def deduction_reason(ri: ReasonInput) -> str:
             return f"{label}{pct(ri.value)}，未达到{pct(rule.full)}，扣{lost}分"
         miss = fmt(ri.params.get("miss"))
         return f"{label}{pct(ri.value)}，低于{pct(rule.full)}要求{miss}个百分点，每个百分点扣{fmt(rule.per_point)}分，扣{lost}分"
+    if isinstance(rule, m.TargetRule) and rule.percent:
+        return _target_percent_reason(ri, rule, label, lost)
     if isinstance(rule, m.TargetRule):
         target, miss = fmt(ri.params.get("target")), fmt(ri.params.get("miss"))
         head = f"{label}{fmt(ri.value)}{u}，目标{target}{u}"
@@ -106,23 +125,38 @@ def deduction_reason(ri: ReasonInput) -> str:
             return f"{head}，{side}{miss}{u}，超过目标的{pct(rule.zero_beyond)}，不得分"
         if rule.per is None:
             return f"{head}，{side}{miss}{u}，未达到目标，扣{lost}分"
-        return f"{head}，{side}{miss}{u}，每{u}扣{fmt(rule.per)}分，扣{lost}分"
+        each = f"每{u}" if u else f"每{side}1"  # no unit word: 每差1扣15分, never 每扣15分
+        return f"{head}，{side}{miss}{u}，{each}扣{fmt(rule.per)}分，扣{lost}分"
     if isinstance(rule, m.BandsRule):
         if ri.flags.get("no_band"):
-            return f"{label}{fmt(ri.value)}，不在任何分档内，不得分"
-        return f"{label}{fmt(ri.value)}，按分档得{fmt(ri.score)}分，扣{lost}分"
+            return f"{label}{_show(rule, ri.value)}，不在任何分档内，不得分"
+        return f"{label}{_show(rule, ri.value)}，按分档得{fmt(ri.score)}分，扣{lost}分"
     if isinstance(rule, m.LinearRule):
-        return f"{label}{fmt(ri.value)}，按{fmt(rule.from_)}至{fmt(rule.to)}线性计分得{fmt(ri.score)}分，扣{lost}分"
+        span = f"{_show(rule, rule.from_)}至{_show(rule, rule.to)}"
+        return f"{label}{_show(rule, ri.value)}，按{span}线性计分得{fmt(ri.score)}分，扣{lost}分"
     if isinstance(rule, m.RelativeRule):
-        best = fmt(ri.params.get("best"))
-        return f"{label}{fmt(ri.value)}，同组最优{best}，按比例得{fmt(ri.score)}分，扣{lost}分"
+        best = _show(rule, ri.params.get("best"))
+        return f"{label}{_show(rule, ri.value)}，同组最优{best}，按比例得{fmt(ri.score)}分，扣{lost}分"
     if isinstance(rule, m.RankRule):
-        return (
-            f"{label}{fmt(ri.value)}，组内第{fmt(ri.params.get('rank'))}名，得{fmt(ri.score)}分，扣{lost}分"
-        )
+        rank = fmt(ri.params.get("rank"))
+        return f"{label}{_show(rule, ri.value)}，组内第{rank}名，得{fmt(ri.score)}分，扣{lost}分"
     if isinstance(rule, m.FormulaRule):
         return f"{t}：按公式计算得{fmt(ri.score)}分，扣{lost}分"
     return f"{t}：扣{lost}分"
+
+
+def _target_percent_reason(ri: ReasonInput, rule: m.TargetRule, label: str, lost: str) -> str:
+    """A target on a percent field, in percentage points: 隐患整改率85%，目标90%，差5个百分点…."""
+    miss = ri.params.get("miss")
+    points = fmt(miss * HUNDRED) if isinstance(miss, Decimal) else fmt(miss)
+    head = f"{label}{_show(rule, ri.value)}，目标{_show(rule, ri.params.get('target'))}"
+    side = "超出" if rule.better == "lower" else "差"
+    if ri.flags.get("zero_beyond"):
+        return f"{head}，{side}{points}个百分点，超过目标的{pct(rule.zero_beyond)}，不得分"
+    if rule.per is None:
+        return f"{head}，{side}{points}个百分点，未达到目标，扣{lost}分"
+    # per is per whole unit (1.0 = 100%), so per percentage point it is per / 100
+    return f"{head}，{side}{points}个百分点，每个百分点扣{fmt(rule.per / HUNDRED)}分，扣{lost}分"
 
 
 def bonus_reason(ri: ReasonInput, sign: str) -> str:

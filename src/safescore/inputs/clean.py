@@ -34,6 +34,7 @@ __all__ = [
     "parse_date",
     "parse_number",
     "parse_percent",
+    "shorten",
 ]
 
 # Wide enough that tidying never rounds a value that arrived exactly.
@@ -48,8 +49,10 @@ EXPECT_BOOL = "是/否、√/×、有/无"
 EXPECT_DATE = "日期，如 2022-03-05、2022.3.5 或 2022年3月5日"
 EXPECT_VALUE = "一个值，而不是 Excel 错误值（请检查公式）"
 
-# Zero-width characters survive NFKC and hide in text pasted from web pages.
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# Invisible characters survive NFKC and hide in text pasted from web pages and PDFs:
+# zero-width ones (and the soft hyphen), and bidi controls (LRM/RLM, ALM, LRE…PDF/LRO/RLO, LRI…PDI) that
+# only steer the display direction. Names containing them must match their clean form.
+_ZERO_WIDTH = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\u061c\ufeff]")
 _WS = re.compile(r"\s+")
 
 _MISSING = frozenset({"无", "/", "\\", "-", "--", "—", "——", "–", "――", "―", "n/a", "na"})
@@ -144,6 +147,16 @@ def _label(label: str) -> str:
     while (m := _LABEL_UNIT.search(label)) and m.start() > 0:
         label = label[: m.start()]
     return label.casefold()
+
+
+QUOTE_LIMIT = 60
+
+
+def shorten(value: object, limit: int = QUOTE_LIMIT) -> str:
+    """``value`` as normalised text for quoting in a message: at most ``limit`` characters,
+    then ``…`` (a 32,767-character cell must not fill the validation report)."""
+    text = normalize_text(value)
+    return text if len(text) <= limit else text[:limit] + "…"
 
 
 def _had_full_width(raw: str) -> bool:

@@ -18,9 +18,16 @@ from safescore.inputs.batch import (
     resolve_file_timeout,
     sha256_file,
 )
-from safescore.inputs.clean import CleanError, normalize_label, parse_number
+from safescore.inputs.clean import (
+    CleanError,
+    normalize_label,
+    normalize_text,
+    parse_number,
+    parse_percent,
+    shorten,
+)
 from safescore.inputs.header import data_start, find_header
-from safescore.inputs.match import UnitMatcher
+from safescore.inputs.match import UnitMatcher, is_total_row
 from safescore.inputs.model import InputFile, Inputs, UnitReturn
 from safescore.inputs.workbook import cell_name, iter_input_files, read_workbook
 from safescore.problems import Problem, Report
@@ -72,7 +79,9 @@ def resolve_targets(
     for name, t in rubric.targets.items():
         table_vals: dict[str, Decimal] = {}
         if t.table:
-            table_vals = _read_target_table(base / t.table, t.column or t.title, name, matcher, report, files)
+            # the column is named by `column`, else headed by the target's name or title (SPEC 4.2)
+            heads = [t.column] if t.column else [name, t.title]
+            table_vals = _read_target_table(base / t.table, heads, name, matcher, report, files)
         vals: dict[str, Decimal] = {}
         missing: list[str] = []
         for u in units:
@@ -97,48 +106,54 @@ def resolve_targets(
 
 
 def _read_target_table(
-    path: Path, column: str, name: str, matcher: UnitMatcher, report: Report, files: list[InputFile]
+    path: Path, heads: list[str], name: str, matcher: UnitMatcher, report: Report, files: list[InputFile]
 ) -> dict[str, Decimal]:
     wb = read_workbook(path, report)
     if wb is None:
         return {}
     files.append(InputFile(str(path), sha256_file(path), "targets", "table"))
-    key = normalize_label(column)
+    keys = {normalize_label(h) for h in heads}
+    column = heads[-1]
     for sheet in wb.sheets:
-        h = find_header(sheet, lambda k: "target" if k == key else None)
+        h = find_header(sheet, lambda k: "target" if k in keys else None)
         if h is None or h.unit_col is None:
             continue
         col = next(c for c, k in h.columns.items() if k == "target")
         vals: dict[str, Decimal] = {}
         for r in range(data_start(sheet, h), sheet.n_rows):
             raw = sheet.merged_value(r, h.unit_col)
-            if raw is None or str(raw).strip() == "":
+            if raw is None or normalize_text(raw) == "" or is_total_row(raw):
                 continue
             m = matcher.match(raw)
             if m.unit is None:
+                hint = f"，是不是：{'、'.join(m.suggestions)}？" if m.suggestions else ""
                 report.add(
                     Problem(
                         "unknown-unit",
-                        f"目标值表中的单位“{raw}”不在单位名单中",
+                        f"目标值表中的单位“{shorten(raw)}”不在单位名单中{hint}",
                         file=str(path),
                         sheet=sheet.name,
                         cell=cell_name(r, h.unit_col),
-                        value=str(raw),
+                        value=normalize_text(raw),
                         expected="、".join(m.suggestions) or None,
                     )
                 )
                 continue
+            cell = sheet.value(r, col)
             try:
-                v = parse_number(sheet.value(r, col))
+                # a rate target is often typed as "90%": that is 0.9, like a percent field
+                is_pct = isinstance(cell, str) and normalize_text(cell).endswith("%")
+                v = parse_percent(cell) if is_pct else parse_number(cell)
             except CleanError as exc:
                 report.add(
                     Problem(
                         exc.code,
-                        f"目标值表中 {m.unit.name} 的“{column}”无法使用",
+                        f"目标值表中 {m.unit.name} 的“{column}”填写为“{shorten(cell)}”，无法使用",
                         file=str(path),
                         sheet=sheet.name,
                         cell=cell_name(r, col),
                         unit=m.unit.name,
+                        value=normalize_text(cell),
                         expected=exc.expected,
                     )
                 )
@@ -148,7 +163,10 @@ def _read_target_table(
         return vals
     report.add(
         Problem(
-            "missing-column", f"目标值表中没有“{column}”列（目标值 {name}）", file=str(path), expected=column
+            "missing-column",
+            f"目标值表中没有“{column}”列（目标值 {name}）",
+            file=str(path),
+            expected="或".join(dict.fromkeys(heads)),
         )
     )
     return {}

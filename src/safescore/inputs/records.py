@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from safescore.inputs.clean import CleanError, clean_value, normalize_label, normalize_text
+from safescore.inputs.clean import CleanError, clean_value, normalize_label, normalize_text, shorten
 from safescore.inputs.header import Header, data_start, find_header
 from safescore.inputs.match import UnitMatcher, is_total_row
 from safescore.inputs.model import CellRef, Record, Value
@@ -111,7 +111,7 @@ class _SheetReader:
             hint = f"，是不是：{'、'.join(m.suggestions)}？" if m.suggestions else ""
             self.problem(
                 "unknown-unit",
-                f"{self.rl.title}第{r + 1}行的单位“{text}”不在单位名单中{hint}",
+                f"{self.rl.title}第{r + 1}行的单位“{shorten(text)}”不在单位名单中{hint}",
                 r,
                 ucol,
                 value=text,
@@ -139,7 +139,7 @@ class _SheetReader:
         except CleanError as exc:
             self.problem(
                 exc.code,
-                f"{self.rl.title}第{r + 1}行的“{fd.label}”填写为“{normalize_text(raw)}”，无法使用",
+                f"{self.rl.title}第{r + 1}行的“{fd.label}”填写为“{shorten(raw)}”，无法使用",
                 r,
                 c,
                 unit=unit,

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import difflib
 
-from safescore.inputs.clean import CleanError, normalize_label, normalize_name, normalize_text, parse_number
+from safescore.inputs.clean import (
+    CleanError,
+    normalize_label,
+    normalize_name,
+    normalize_text,
+    parse_number,
+    shorten,
+)
 from safescore.inputs.header import Header, data_start, find_header
 from safescore.inputs.match import UnitMatcher, is_total_row
 from safescore.inputs.model import CellRef, ScoreRow
@@ -150,7 +157,7 @@ def _read_row(
         report.add(
             Problem(
                 "unknown-unit",
-                f"单位“{normalize_text(raw_unit)}”不在单位名单中{hint}",
+                f"单位“{shorten(raw_unit)}”不在单位名单中{hint}",
                 file=fname,
                 sheet=sheet.name,
                 cell=unit_cell,
@@ -167,7 +174,7 @@ def _read_row(
         report.add(
             Problem(
                 "unknown-item",
-                f"{unit}：指标“{normalize_text(raw_item)}”不是来源 {source} 的评分项",
+                f"{unit}：指标“{shorten(raw_item)}”不是来源 {source} 的评分项",
                 file=fname,
                 sheet=sheet.name,
                 cell=item_cell,
@@ -198,7 +205,7 @@ def _read_row(
         report.add(
             Problem(
                 exc.code,
-                f"{unit} 的 {item.id} 分值“{normalize_text(raw_value)}”无法使用",
+                f"{unit} 的 {item.id} 分值“{shorten(raw_value)}”无法使用",
                 file=fname,
                 sheet=sheet.name,
                 cell=value_cell,

@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from safescore.inputs.clean import CleanError, clean_value, normalize_label, normalize_text
+from safescore.inputs.clean import CleanError, clean_value, normalize_label, normalize_text, shorten
 from safescore.inputs.header import Header, data_start, find_header
 from safescore.inputs.match import UnitMatcher, is_total_row
 from safescore.inputs.model import CellRef, FieldValue, UnitReturn, new_cell_ref, new_field_value
@@ -77,6 +77,20 @@ def read_table_sheet(
     for r in range(data_start(sheet, header), sheet.n_rows):
         raw_name = sheet.merged_value(r, header.unit_col)
         unit_cell = cell_name(r, header.unit_col)
+        if (r, header.unit_col) in sheet.uncached_formulas:
+            # the name is unknown until Excel computes it: never read as an empty row (SPEC 4.4)
+            report.add(
+                Problem(
+                    "formula-no-cache",
+                    f"第{r + 1}行的单位名称是公式但没有计算结果，该行未读取；请在 Excel 中打开并保存后重新报送",
+                    file=fname,
+                    sheet=sheet.name,
+                    cell=unit_cell,
+                    value=shorten(raw_name) if raw_name is not None else None,
+                    expected="已计算的单位名称（在 Excel/WPS 中保存一次）",
+                )
+            )
+            continue
         if raw_name is None or _text(raw_name) == "" or is_total_row(raw_name):
             if any(sheet.value(r, c) not in (None, "") for c in header.columns):
                 label = "合计行" if raw_name is not None and is_total_row(raw_name) else "单位名称为空的行"
@@ -103,7 +117,7 @@ def read_table_sheet(
                     file=fname,
                     sheet=sheet.name,
                     cell=unit_cell,
-                    value=_text(raw_name)[:60],
+                    value=shorten(raw_name),
                 )
             )
             continue
@@ -112,7 +126,7 @@ def read_table_sheet(
             report.add(
                 Problem(
                     "unknown-unit",
-                    f"单位“{_text(raw_name)}”不在单位名单中{hint}",
+                    f"单位“{shorten(raw_name)}”不在单位名单中{hint}",
                     file=fname,
                     sheet=sheet.name,
                     cell=unit_cell,
@@ -228,7 +242,7 @@ def read_cell(
         report.add(
             Problem(
                 exc.code,
-                f"{unit} 的“{fd.label}”填写为“{_text(raw)}”，无法使用",
+                f"{unit} 的“{fd.label}”填写为“{shorten(raw)}”，无法使用",
                 file=fname,
                 sheet=sheet.name,
                 cell=pos.cell,

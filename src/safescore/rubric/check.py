@@ -364,10 +364,12 @@ class _Checker(RecordChecks):
                 for gid in groups:
                     size = sum(1 for u in self.r.units if u.group == gid)
                     if size and math.floor(g.quota * size) == 0:
+                        # A warning: the rubric is valid, and a units table may add units to the group.
                         self.add(
                             "quota-unreachable",
                             f"等次 {g.name} 的比例 {g.quota} 乘以分组 {gid} 的 {size} 个单位不足 1 个名额，没有单位能评上",
                             (*base, gi, "quota"),
+                            "warning",
                         )
         for vi, v in enumerate(self.r.veto):
             self.expr(v.when, "bool", ("veto", vi, "when"))

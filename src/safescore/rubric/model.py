@@ -39,6 +39,7 @@ from safescore.rubric.model_rules import (
     Rule,
     ScoreRule,
     TargetRule,
+    ValueRule,
 )
 
 __all__ = [  # the models live in three modules; ``rubric.model`` is where everyone imports them
@@ -70,6 +71,7 @@ __all__ = [  # the models live in three modules; ``rubric.model`` is where every
     "Rule",
     "ScoreRule",
     "TargetRule",
+    "ValueRule",
     "WarningRule",
 ]
 
@@ -280,6 +282,16 @@ class Rubric(Model):
             if name in {"and", "or", "not", "if_", "min", "max", "abs", "round", "True", "False"}:
                 raise ValueError(f"字段名 {name} 是表达式保留字")
         return v
+
+    @model_validator(mode="after")
+    def _mark_percent_values(self) -> Rubric:
+        # A rule whose value is a bare percent field quotes it as a percentage in reasons.
+        for it in self.all_items():
+            rule = it.rule
+            if isinstance(rule, ValueRule):
+                fd = self.fields.get(rule.value.strip())
+                rule._percent = fd is not None and fd.type == "percent"
+        return self
 
     # -- lookups used everywhere -------------------------------------------
     def group_ids(self) -> list[str]:

@@ -5,11 +5,22 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from safescore.rubric.model_base import Model, Num
 
 # --- rule kinds (SPEC 3.1) ---------------------------------------------------
+
+
+class ValueRule(Model):
+    """A rule that looks at one ``value``. ``percent`` is set by the rubric when that value
+    is a bare ``percent`` field, so reasons show 95% rather than the fraction 0.95."""
+
+    _percent: bool = PrivateAttr(default=False)
+
+    @property
+    def percent(self) -> bool:
+        return self._percent
 
 
 class CheckRule(Model):
@@ -25,7 +36,7 @@ class DeductRule(Model):
     max: Num | None = None
 
 
-class RateRule(Model):
+class RateRule(ValueRule):
     kind: Literal["rate"]
     value: str
     full: Num = Decimal(1)
@@ -33,7 +44,7 @@ class RateRule(Model):
     zero_below: Num | None = None
 
 
-class TargetRule(Model):
+class TargetRule(ValueRule):
     kind: Literal["target"]
     value: str
     target: Num | str
@@ -48,13 +59,13 @@ class Band(Model):
     score: Num
 
 
-class BandsRule(Model):
+class BandsRule(ValueRule):
     kind: Literal["bands"]
     value: str
     bands: list[Band] = Field(min_length=1)
 
 
-class LinearRule(Model):
+class LinearRule(ValueRule):
     kind: Literal["linear"]
     value: str
     from_: Num = Field(alias="from")
@@ -67,13 +78,13 @@ class LinearRule(Model):
         return self
 
 
-class RelativeRule(Model):
+class RelativeRule(ValueRule):
     kind: Literal["relative"]
     value: str
     best: Literal["max", "min"] = "max"
 
 
-class RankRule(Model):
+class RankRule(ValueRule):
     kind: Literal["rank"]
     value: str
     order: Literal["desc", "asc"] = "desc"
