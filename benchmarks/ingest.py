@@ -1248,12 +1248,12 @@ def baseline_read(path: Path, rubric: m.Rubric, labels: dict[str, str]) -> tuple
 PROFILE_ROWS = (  # label, file (~ for built-ins), function(s), depth, text on the line (comprehensions)
     ("read_one (one file, everything)", "batch.py", "read_one", 0, None),
     ("read_workbook (填报表, 自评分, _safescore only)", "workbook.py", "read_workbook", 1, None),
-    ("first_unsafe_part (XML prolog checks)", "_xlsx_scan.py", "first_unsafe_part", 2, None),
+    ("first_unsafe_part (XML prolog checks)", "_xlsx_zip.py", "first_unsafe_part", 2, None),
     ("sheet_parts + core_modified", "_xlsx_scan.py", "sheet_parts|core_modified", 2, None),
     ("calamine open (from_filelike)", "~", "from_filelike", 2, None),
     ("_read_sheet (per sheet)", "workbook.py", "_read_sheet", 2, None),
     ("scan_sheet (XML pre-scan)", "_xlsx_scan.py", "scan_sheet", 3, None),
-    ("_fast_scan", "_xlsx_scan.py", "_fast_scan", 4, None),
+    ("fast_scan", "_xlsx_fast.py", "fast_scan", 4, None),
     ("_expat_scan", "_xlsx_scan.py", "_expat_scan", 4, None),
     ("calamine get_sheet_by_name", "~", "get_sheet_by_name", 3, None),
     ("calamine to_python", "~", "to_python", 3, None),
@@ -1261,7 +1261,7 @@ PROFILE_ROWS = (  # label, file (~ for built-ins), function(s), depth, text on t
     ("template_sheets_suffice (form headers)", "form.py", "template_sheets_suffice", 1, None),
     ("looks_like_form", "form.py", "looks_like_form", 1, None),
     ("read_form_workbook", "form.py", "read_form_workbook", 1, None),
-    ("_labelled (unit/period cells)", "form.py", "_labelled", 2, None),
+    ("labelled (unit/period cells)", "form_meta.py", "labelled", 2, None),
     ("_read_fields", "form.py", "_read_fields", 2, None),
     ("read_cell", "table.py", "read_cell", 3, None),
     ("clean_value (values not seen before)", "clean.py", "clean_value", 4, None),
@@ -1269,7 +1269,7 @@ PROFILE_ROWS = (  # label, file (~ for built-ins), function(s), depth, text on t
     ("check_cross_field", "table.py", "check_cross_field", 2, None),
     ("sha256_file", "batch.py", "sha256_file", 1, None),
     ("find_header (all callers)", "header.py", "find_header", 0, None),
-    ("merged_value (all callers)", "workbook.py", "merged_value", 0, None),
+    ("merged_value (all callers)", "grid.py", "merged_value", 0, None),
     ("normalize_label (all callers)", "clean.py", "normalize_label", 0, None),
 )
 

@@ -10,9 +10,7 @@ form's own rows are looked at: this runs on thousands of files.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
 
 from safescore.inputs import form_layout as fl
 from safescore.inputs.clean import (
@@ -20,12 +18,23 @@ from safescore.inputs.clean import (
     is_missing_marker,
     normalize_label,
     normalize_name,
-    normalize_text,
     parse_number,
+)
+from safescore.inputs.form_meta import (
+    UNIT_STRONG,
+    UNIT_WEAK,
+    Out,
+    as_text,
+    cell_period_ok,
+    labelled,
+    meta_ok,
+    parse_period_text,
+    read_meta,
+    resolve_unit,
 )
 from safescore.inputs.header import HEADER_SCAN_ROWS, Header, data_start, find_header
 from safescore.inputs.match import UnitMatcher
-from safescore.inputs.model import CellRef, FieldValue, UnitReturn, new_cell_ref, new_field_value
+from safescore.inputs.model import FieldValue, UnitReturn, new_cell_ref, new_field_value
 from safescore.inputs.table import (
     CleanMemo,
     check_cross_field,
@@ -36,8 +45,7 @@ from safescore.inputs.table import (
     read_cell,
 )
 from safescore.inputs.workbook import SheetGrid, WorkbookData, cell_name
-from safescore.problems import Problem, Report, Severity
-from safescore.results.periods import normalize_period, period_kind
+from safescore.problems import Report
 from safescore.rubric.model import Item, Rubric, Unit
 
 __all__ = [
@@ -64,21 +72,7 @@ _SELF_KEYS = _keys(
     name=(fl.SELF_COLUMNS[1], "指标", "考核指标", "评分项", "考核项目"),
     value=(fl.SELF_COLUMNS[3], "自评得分", "自评分数", "自评分值"),
 )
-# "单位" alone is weak: "单位：万元" above a table is a unit of measure, so it is tried last.
-_UNIT_STRONG = frozenset(normalize_label(t) for t in fl.UNIT_LABELS if t != "单位")
-_UNIT_WEAK = frozenset({normalize_label("单位")})
-_PERIOD_LABELS = frozenset(normalize_label(t) for t in fl.PERIOD_LABELS)
 _TAIL_ROWS = 5  # 填报单位（盖章）： is often signed under the table
-_META_ROWS = 50  # the hidden sheet holds a handful of keys; never scan a huge one
-
-
-def _text(v: object) -> str:
-    return "" if v is None else normalize_text(v)
-
-
-def _label_key(text: str) -> str:
-    """'填报单位（盖章）：' → '填报单位'."""
-    return normalize_label(normalize_name(text).rstrip(":"))
 
 
 def _header(sheet: SheetGrid, keys: dict[str, str]) -> Header | None:
@@ -136,90 +130,6 @@ def template_sheets_suffice(wb: WorkbookData) -> bool:
 _per_rubric = per_rubric
 
 
-class _Out:
-    """Adds problems with the file filled in."""
-
-    def __init__(self, fname: str, report: Report):
-        self.fname, self.report = fname, report
-
-    def add(
-        self, code: str, msg: str, sheet: str | None, cell: str | None, sev: Severity = "error", **kw: Any
-    ) -> None:
-        self.report.add(Problem(code, msg, severity=sev, file=self.fname, sheet=sheet, cell=cell, **kw))
-
-
-# --- the hidden sheet and the labelled header cells ------------------------------------
-
-
-def _read_meta(sheet: SheetGrid) -> dict[str, tuple[str, str]]:
-    """key → (value, A1 cell of the value) for the keys of META_KEYS."""
-    out: dict[str, tuple[str, str]] = {}
-    for r in range(min(sheet.n_rows, _META_ROWS)):
-        key = _text(sheet.value(r, 0)).casefold()
-        if key in fl.META_KEYS and key not in out:
-            v = sheet.value(r, 1)  # "2022" typed by hand comes back as 2022.0
-            out[key] = (str(int(v)) if isinstance(v, float) and v.is_integer() else _text(v), cell_name(r, 1))
-    return out
-
-
-def _labelled(sheet: SheetGrid, rows: Iterable[int], keys: frozenset[str]) -> tuple[object, int, int] | None:
-    """(value, row, col) of the cell right of a label in ``keys``, or of '标签：值' in one cell.
-
-    A label with nothing after it gives (None, row, col of the empty cell) unless a
-    later label has a value.
-    """
-    empty: tuple[object, int, int] | None = None
-    for r in rows:
-        row = sheet.rows[r]
-        for c, v in enumerate(row):
-            if not isinstance(v, str) or not v.strip():
-                continue
-            head, sep, rest = normalize_text(v).partition(":")
-            if sep and rest.strip() and _label_key(head) in keys:
-                return rest.strip(), r, c
-            if _label_key(v) not in keys:
-                continue
-            for cc in range(c + 1, min(len(row), c + 6)):
-                nv = row[cc]
-                if nv is None or (isinstance(nv, str) and not nv.strip()):
-                    continue  # the rest of a merged label, or a gap
-                if isinstance(nv, str) and _is_label(nv):
-                    break  # 填报单位：（空） 考核期间：…
-                return nv, r, cc
-            empty = empty or (None, r, c + 1)
-    return empty
-
-
-def _is_label(v: str) -> bool:
-    key = _label_key(v)
-    return normalize_name(v).endswith(":") or key in _UNIT_STRONG or key in _PERIOD_LABELS
-
-
-_Q = re.compile(r"(\d{4})(?:年度?)?(?:第?([1-4一二三四])季度?|Q([1-4]))")
-_H = re.compile(r"(\d{4})(?:年度?)?(?:([上下])半年|H([12]))")
-_M = re.compile(r"(\d{4})(?:年|[-./])(\d{1,2})(?:月份?)?")
-_Y = re.compile(r"(\d{4})(?:年度?)?")
-_CN = {"一": "1", "二": "2", "三": "3", "四": "4", "上": "1", "下": "2"}
-
-
-def parse_period_text(raw: object) -> str | None:
-    """A period as written in a form (2022年第一季度, 2022年3月, 2022年上半年, 2022Q1) → label, or None."""
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    text = normalize_name(raw).upper()
-    if period_kind(text):
-        return normalize_period(text)
-    if m := _Q.fullmatch(text):
-        return f"{m[1]}Q{_CN.get(m[2] or m[3], m[2] or m[3])}"
-    if m := _H.fullmatch(text):
-        return f"{m[1]}H{_CN.get(m[2] or m[3], m[2] or m[3])}"
-    if (m := _M.fullmatch(text)) and 1 <= int(m[2]) <= 12:
-        return f"{m[1]}-{int(m[2]):02d}"
-    if m := _Y.fullmatch(text):
-        return m[1]
-    return None
-
-
 # --- the whole workbook ----------------------------------------------------------------
 
 
@@ -233,7 +143,7 @@ def read_form_workbook(
     version is an error but the values are still read by field code. The unit
     comes from the hidden sheet or the 填报单位 cell. Every problem goes to ``report``.
     """
-    out = _Out(str(wb.path), report)
+    out = Out(str(wb.path), report)
     found = _pick_form_sheet(wb, out)
     if found is None:
         msg = "没有找到逐项填报的表单（表头含“填报值”及“字段编码”或“指标名称”）"
@@ -241,15 +151,15 @@ def read_form_workbook(
         return None
     sheet, header = found
     meta_sheet = wb.sheet(fl.META_SHEET)
-    meta = _read_meta(meta_sheet) if meta_sheet is not None else {}
-    if not _meta_ok(meta, rubric, period, out):
+    meta = read_meta(meta_sheet) if meta_sheet is not None else {}
+    if not meta_ok(meta, rubric, period, out):
         return None
     above = range(min(header.row, HEADER_SCAN_ROWS))
-    if "period" not in meta and period and not _cell_period_ok(sheet, above, period, out):
+    if "period" not in meta and period and not cell_period_ok(sheet, above, period, out):
         return None
     tail = range(max(data_start(sheet, header), sheet.n_rows - _TAIL_ROWS), sheet.n_rows)
-    cell = _labelled(sheet, [*above, *tail], _UNIT_STRONG) or _labelled(sheet, above, _UNIT_WEAK)
-    unit, pos = _resolve_unit(meta, cell, sheet.name, matcher, out)
+    cell = labelled(sheet, [*above, *tail], UNIT_STRONG) or labelled(sheet, above, UNIT_WEAK)
+    unit, pos = resolve_unit(meta, cell, sheet.name, matcher, out)
     if unit is None:
         return None
     ret = UnitReturn(unit.name, pos=pos, modified=wb.modified)
@@ -259,7 +169,7 @@ def read_form_workbook(
     return ret
 
 
-def _pick_form_sheet(wb: WorkbookData, out: _Out) -> tuple[SheetGrid, Header] | None:
+def _pick_form_sheet(wb: WorkbookData, out: Out) -> tuple[SheetGrid, Header] | None:
     """The 填报表 sheet if it is one, else the first form-shaped sheet; others are warned about."""
     forms = _forms(wb)
     if not forms:
@@ -272,91 +182,13 @@ def _pick_form_sheet(wb: WorkbookData, out: _Out) -> tuple[SheetGrid, Header] | 
     return chosen
 
 
-def _meta_ok(meta: dict[str, tuple[str, str]], rubric: Rubric, period: str | None, out: _Out) -> bool:
-    """Check the hidden sheet against this run; False when the return must not be used."""
-    unit = meta.get("unit", ("", ""))[0] or None
-    rid, cell = meta.get("rubric", ("", ""))
-    if rid and rid != rubric.rubric:
-        msg = f"这是考核规则“{rid}”的填报表，不是“{rubric.rubric}”（{rubric.title}）的，未使用"
-        out.add("form-wrong-rubric", msg, fl.META_SHEET, cell, unit=unit, value=rid, expected=rubric.rubric)
-        return False
-    ver, cell = meta.get("rubric_version", ("", ""))
-    if ver and ver != rubric.version:
-        # Still read: the field codes rarely change between versions, and rejecting every
-        # return sent on last quarter's template would leave the units unscored.
-        msg = f"填报表按规则版本 {ver} 生成，当前规则版本为 {rubric.version}；已按字段编码读取，请核对"
-        out.add("form-wrong-version", msg, fl.META_SHEET, cell, unit=unit, value=ver, expected=rubric.version)
-    per, cell = meta.get("period", ("", ""))
-    if per and period and (parse_period_text(per) or normalize_period(per)) != normalize_period(period):
-        msg = f"这是 {per} 的填报表，本次考核期间为 {period}，未使用"
-        out.add("form-wrong-period", msg, fl.META_SHEET, cell, unit=unit, value=per, expected=period)
-        return False
-    return True
-
-
-def _cell_period_ok(sheet: SheetGrid, rows: Iterable[int], period: str, out: _Out) -> bool:
-    """Hand-made forms: a 考核期间 cell that clearly names another period rejects the form."""
-    found = _labelled(sheet, rows, _PERIOD_LABELS)
-    if found is None or found[0] is None:
-        return True
-    seen, text = parse_period_text(found[0]), _text(found[0])
-    if seen is None or seen == normalize_period(period):
-        return True  # unreadable text is not evidence of a wrong period
-    msg = f"填报表的考核期间为“{text}”（{seen}），本次考核期间为 {period}，未使用"
-    a1 = cell_name(found[1], found[2])
-    out.add("form-wrong-period", msg, sheet.name, a1, value=text, expected=period)
-    return False
-
-
-def _unknown(out: _Out, raw: object, matcher: UnitMatcher, sheet: str, cell: str | None) -> None:
-    hints = matcher.match(raw).suggestions
-    msg = f"单位“{_text(raw)}”不在单位名单中" + (f"，是不是：{'、'.join(hints)}？" if hints else "")
-    expected = "、".join(hints) if hints else "单位名单中的名称或简称"
-    out.add("unknown-unit", msg, sheet, cell, value=_text(raw), expected=expected)
-
-
-def _resolve_unit(
-    meta: dict[str, tuple[str, str]],
-    cell: tuple[object, int, int] | None,
-    sheet: str,
-    matcher: UnitMatcher,
-    out: _Out,
-) -> tuple[Unit | None, CellRef | None]:
-    """The hidden sheet's unit wins over the 填报单位 cell; a disagreement is a warning."""
-    raw = cell[0] if cell is not None and _text(cell[0]) else None
-    a1 = cell_name(cell[1], cell[2]) if cell is not None else None
-    here = CellRef(out.fname, sheet, a1) if raw is not None else None
-    by_cell = matcher.match(raw).unit if raw is not None else None
-    meta_name, meta_cell = meta.get("unit", ("", ""))
-    if meta_name:
-        by_meta = matcher.match(meta_name).unit
-        chosen = by_meta or by_cell
-        if chosen is None:
-            _unknown(out, meta_name, matcher, fl.META_SHEET, meta_cell)
-            return None, None
-        if raw is not None and (by_meta is None or by_cell is None or by_cell.name != by_meta.name):
-            used = "隐藏表" if by_meta else "填报单位单元格"
-            msg = f"填报单位写的是“{_text(raw)}”，隐藏表记录的是“{meta_name}”，按{used}采用 {chosen.name}"
-            kw = {"unit": chosen.name, "value": _text(raw), "expected": meta_name}
-            out.add("form-unit-mismatch", msg, sheet, a1, "warning", **kw)
-        return chosen, here or CellRef(out.fname, fl.META_SHEET, meta_cell)
-    if raw is None:
-        expected = "在“填报单位：”右侧的单元格填写单位名称"
-        out.add("form-no-unit", "填报表没有写明填报单位", sheet, a1, expected=expected)
-        return None, None
-    if by_cell is None:
-        _unknown(out, raw, matcher, sheet, a1)
-        return None, None
-    return by_cell, here
-
-
 # --- field rows and self-scores ----------------------------------------------------------
 
 _Resolve = Callable[[str, str], "tuple[str, str] | None"]
 
 
 def _keyed_rows(
-    sheet: SheetGrid, header: Header, resolve: _Resolve, kind: str, unit: str, out: _Out
+    sheet: SheetGrid, header: Header, resolve: _Resolve, kind: str, unit: str, out: Out
 ) -> Iterator[tuple[int, int, str]]:
     """(row, value column, key) of each row naming a known field/item, the first time only.
 
@@ -371,8 +203,8 @@ def _keyed_rows(
     )
     seen: dict[str, str] = {}
     for r in range(data_start(sheet, header), sheet.n_rows):
-        code = _text(sheet.value(r, code_col)) if code_col is not None else ""
-        name = _text(sheet.value(r, name_col)) if name_col is not None else ""
+        code = as_text(sheet.value(r, code_col)) if code_col is not None else ""
+        name = as_text(sheet.value(r, name_col)) if name_col is not None else ""
         if not code and not name:
             continue  # blank, or a section heading merged across the row
         hit, cell, raw = resolve(code, name), cell_name(r, vcol), sheet.value(r, vcol)
@@ -385,7 +217,7 @@ def _keyed_rows(
         key, title = hit
         if key in seen:
             msg = f"“{title}”的{value_noun}填了两次（{seen[key]} 与 {cell}），只采用第一处"
-            out.add(f"duplicate-{kind}", msg, sheet.name, cell, unit=unit, field=key, value=_text(raw))
+            out.add(f"duplicate-{kind}", msg, sheet.name, cell, unit=unit, field=key, value=as_text(raw))
             continue
         seen[key] = cell
         if r in sheet.hidden_rows:
@@ -394,7 +226,7 @@ def _keyed_rows(
         yield r, vcol, key
 
 
-def _read_fields(sheet: SheetGrid, header: Header, rubric: Rubric, ret: UnitReturn, out: _Out) -> None:
+def _read_fields(sheet: SheetGrid, header: Header, rubric: Rubric, ret: UnitReturn, out: Out) -> None:
     fmatch = field_matcher(rubric)
 
     def resolve(code: str, name: str) -> tuple[str, str] | None:
@@ -430,7 +262,7 @@ def _item_keys(rubric: Rubric, group: str) -> dict[str, Item]:
 
 
 def _read_self_scores(
-    wb: WorkbookData, form: SheetGrid, rubric: Rubric, unit: Unit, ret: UnitReturn, out: _Out
+    wb: WorkbookData, form: SheetGrid, rubric: Rubric, unit: Unit, ret: UnitReturn, out: Out
 ) -> None:
     """自评分 rows → ret.self_scores; they never change a score, but bad ones are reported."""
     found = _self_sheet(wb, form)
@@ -451,12 +283,12 @@ def _read_self_scores(
 
 
 def _self_value(
-    sheet: SheetGrid, r: int, c: int, item: Item, unit: Unit, out: _Out, memo: CleanMemo
+    sheet: SheetGrid, r: int, c: int, item: Item, unit: Unit, out: Out, memo: CleanMemo
 ) -> FieldValue | None:
     raw, pos = sheet.value(r, c), new_cell_ref(out.fname, sheet.name, cell_name(r, c))
 
     def bad(code: str, message: str, expected: str) -> FieldValue:
-        kw = {"unit": unit.name, "field": item.id, "value": _text(raw), "expected": expected}
+        kw = {"unit": unit.name, "field": item.id, "value": as_text(raw), "expected": expected}
         out.add(code, message, pos.sheet, pos.cell, **kw)
         return FieldValue(None, raw, pos, invalid=code)
 
@@ -467,7 +299,7 @@ def _self_value(
     try:
         value = memo_clean(memo, "", raw, parse_number)  # "" is no field id
     except CleanError as exc:
-        return bad(exc.code, f"{what}“{_text(raw)}”不是数字", exc.expected)
+        return bad(exc.code, f"{what}“{as_text(raw)}”不是数字", exc.expected)
     if value is None:
         return None  # no self-score for this item
     points = item.points_for(unit.group)
