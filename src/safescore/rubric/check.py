@@ -81,7 +81,17 @@ class _Checker(RecordChecks):
             e = parse_cached(text)
             got = infer(e.root, kind_of or self.kind_of)
         except ExprError as exc:
-            self.add(exc.code, f"表达式 “{text}” 第{exc.col + 1}个字符处：{exc}", loc)
+            line, col = self.pos.find_in_value(loc, exc.col)
+            self.report.add(
+                Problem(
+                    exc.code,
+                    f"表达式 “{text}” 第{exc.col + 1}个字符处：{exc}",
+                    category="rubric",
+                    file=self.fname,
+                    line=line,
+                    column=col,
+                )
+            )
             return
         if got != want:
             names = {"num": "数值", "bool": "条件（是/否）", "str": "文本", "date": "日期"}

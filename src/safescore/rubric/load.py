@@ -44,8 +44,36 @@ _PYDANTIC_TAG = re.compile(
 class Positions:
     """Maps a pydantic ``loc`` path to a (line, column) in the YAML file, 1-based."""
 
-    def __init__(self, root: Any):
+    def __init__(self, root: Any, text: str = ""):
         self.root = root
+        self.lines = text.splitlines()
+
+    def find_in_value(self, loc: Sequence[Any], offset: int) -> tuple[int | None, int | None]:
+        """The position of character ``offset`` inside the one-line scalar at ``loc`` (an
+        expression), so an error points at the offending ``.`` or ``**``; else :meth:`find`."""
+        node = self.root
+        for key in loc[:-1]:
+            if isinstance(node, CommentedMap) and key in node:
+                node = node[key]
+            elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+                node = node[key]
+            else:
+                return self.find(loc)
+        last = loc[-1] if loc else None
+        try:
+            if not isinstance(node, CommentedMap) or not isinstance(node.get(last), str):
+                return self.find(loc)
+            line, col = node.lc.value(last)
+            text = node[last]
+            src = self.lines[line]
+        except (KeyError, TypeError, AttributeError, IndexError):
+            return self.find(loc)
+        quoted = src[col : col + 1] in ("'", '"')
+        body = src[col + quoted :]
+        # only when the scalar is written on its line as it reads (no escapes, folding or block style)
+        if "\n" in text or not body.startswith(text):
+            return self.find(loc)
+        return line + 1, col + quoted + offset + 1
 
     def find(self, loc: Sequence[Any]) -> tuple[int | None, int | None]:
         node = self.root
@@ -357,7 +385,7 @@ def read_yaml(path: Path, report: Report) -> tuple[Any, Positions] | None:
             )
         )
         return None
-    return data, Positions(data)
+    return data, Positions(data, text)
 
 
 def parse_rubric(path: Path, report: Report) -> tuple[m.Rubric, Positions] | None:
