@@ -289,7 +289,11 @@ def _percent(
     low = min(Decimal(0), min_value) if min_value is not None else Decimal(0)
     high = max(_ONE, max_value) if max_value is not None else _ONE
     if not low <= frac <= high:
-        raise CleanError("percent-out-of-range", EXPECT_PERCENT)
+        if (low, high) == (0, 1):
+            raise CleanError("percent-out-of-range", EXPECT_PERCENT)
+        # the field's bounds widen the range: say which one applies
+        span = f"{_fmt(low * _HUNDRED)}%～{_fmt(high * _HUNDRED)}%"
+        raise CleanError("percent-out-of-range", f"{span} 的百分数，如 95%、95 或 0.95")
     return frac, notes
 
 

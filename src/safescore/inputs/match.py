@@ -21,8 +21,11 @@ __all__ = ["TOTAL_ROW_NAMES", "Match", "UnitMatcher", "is_total_row"]
 How = Literal["exact", "normalised", "alias"]
 
 TOTAL_ROW_NAMES: frozenset[str] = frozenset({"合计", "总计", "小计"})
-# "全市合计" and "合计：" are total rows too; the name is compared after normalize_name.
-_TOTAL_RE = re.compile(r"(?:全市|全区|全县|全省|全镇|全部|本市|本区|总)?(?:合计|总计|小计)[:：]?")
+# "全市合计", "合计：" and "合计（3个单位）" are total rows too; the name is compared after
+# normalize_name (so full-width brackets are ASCII by then).
+_TOTAL_RE = re.compile(
+    r"(?:全市|全区|全县|全省|全镇|全部|本市|本区|总)?(?:合计|总计|小计)[:：]?(?:\([^()]*\))?"
+)
 
 _SUGGEST_LIMIT = 3
 _RATIO_CUTOFF = 0.4  # the difflib.get_close_matches cutoff we use
