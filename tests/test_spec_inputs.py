@@ -322,3 +322,22 @@ def test_two_returns_for_one_unit_are_an_error_unless_latest(rubric: Rubric, tmp
     assert (p.code, p.severity) == ("duplicate-return-resolved", "info") and "new.xlsx" in p.message
     # the file order does not decide: the file's own modified time does
     assert values(read(rubric, old, new, latest=True), "钢城区应急管理局")["found"] == D(2)
+
+
+def test_targets_table_column_defaults_to_the_target_name_or_title(tmp_path: Path) -> None:
+    """SPEC 4.2: one column per target name or title. Without ``column`` either heading is found;
+    a rate target typed as 90% is 0.9, like a percent field; a 合计 row is not a unit."""
+    from safescore import load_rubric
+
+    text = TARGETS.replace("table: t.xlsx, column: 控制指标", "table: t.xlsx").replace(
+        "  limit: {title", "  rate_goal: {title: 整改率目标, table: g.xlsx}\n  limit: {title"
+    )
+    (tmp_path / "r.yaml").write_text(text, encoding="utf-8")
+    xlsx(tmp_path / "t.xlsx", [["单位名称", "死亡控制指标"], ["甲局", 2], ["乙局", "０"], ["合计", 2]])
+    xlsx(tmp_path / "g.xlsx", [["单位", "rate_goal"], ["甲局", "90%"], ["乙局", 0.85]])
+    inputs = read(load_rubric(tmp_path / "r.yaml"))
+    assert not list(inputs.report)
+    assert inputs.targets == {
+        "limit": {"甲局": D(2), "乙局": D(0)},
+        "rate_goal": {"甲局": D("0.9"), "乙局": D("0.85")},
+    }

@@ -118,7 +118,8 @@ class FieldDef(Model):
 
 
 class Target(Model):
-    """A per-unit constant: inline ``values`` and/or a ``table`` file column."""
+    """A per-unit constant: inline ``values`` and/or a ``table`` file column (``column``, else the
+    column headed by the target's name or title, SPEC 4.2)."""
 
     title: str
     default: Num | None = None
@@ -127,9 +128,10 @@ class Target(Model):
     column: str | None = None
 
     @model_validator(mode="after")
-    def _table_column(self) -> Target:
-        if self.table and not self.column:
-            raise ValueError("table 需要同时给出 column（目标值所在列）")
+    def _column_needs_table(self) -> Target:
+        # without `column` the table's column is the one headed by the target's name or title
+        if self.column and not self.table:
+            raise ValueError("column 需要与 table（目标值表）一起给出")
         return self
 
 
