@@ -255,3 +255,26 @@ def test_check_rejects_what_expressions_do_not_allow(tmp_path: Path, expr: str, 
     column = line.index(f'"{expr}"') + 2 + at  # 1-based, after the opening quote
     assert [(p["code"], p["line"], p["column"]) for p in errors] == [(code, line_no, column)]
     assert f"第{at + 1}个字符处" in errors[0]["message"]
+
+
+@pytest.mark.parametrize("value_head", ["扣分", "得分", "分值"])
+def test_scores_layout_value_heading_does_not_change_the_meaning(tmp_path: Path, value_head: str) -> None:
+    """SPEC 4.1: ``单位 | 指标编码或名称 | 扣分/得分/分值 | 扣分原因 | 佐证``; the value means what the
+    item's ``as`` says whatever the heading; reasons and evidence are kept verbatim."""
+    rubric = load_ok(tmp_path, RUBRIC)
+    rows = [
+        ["单位", "指标名称", value_head, "扣分原因", "佐证"],
+        ["甲", "现场检查扣分", 2, "消防通道  堵塞", "照片1"],
+        ["甲", "现场评议得分", 9, "", ""],
+        ["乙", "现场检察扣分", 1, "笔误的指标名", ""],
+    ]
+    sheet = write_xlsx(tmp_path / "onsite.xlsx", rows)
+    ret = write_xlsx(tmp_path / "returns.xlsx", [HEAD, *ROWS])
+    res = score(rubric, read_inputs(rubric, [ret], {"onsite": [sheet]}, jobs=1), "2022Q1")
+    sc1, sc2 = res.unit("甲").item("sc1"), res.unit("甲").item("sc2")
+    assert (sc1.score, sc1.reason, sc1.evidence) == (D(8), "消防通道  堵塞", ("照片1",))  # as: deduction
+    assert sc2.score == D(9)  # as: score
+    (bad,) = [p for p in res.problems if p.code == "unknown-item"]
+    assert (bad.unit, bad.cell, bad.severity) == ("乙", "B4", "error")
+    assert bad.expected is not None and bad.expected.startswith("sc1 现场检查扣分")
+    assert res.unit("乙").item("sc1").score == D(10)  # the bad row is not counted
