@@ -278,3 +278,33 @@ def test_scores_layout_value_heading_does_not_change_the_meaning(tmp_path: Path,
     assert (bad.unit, bad.cell, bad.severity) == ("乙", "B4", "error")
     assert bad.expected is not None and bad.expected.startswith("sc1 现场检查扣分")
     assert res.unit("乙").item("sc1").score == D(10)  # the bad row is not counted
+
+
+def test_percent_target_and_bands_reasons_in_percent(tmp_path: Path) -> None:
+    """A target on a percent field: miss = shortfall (a fraction), points - per * miss; the
+    reason counts it in percentage points so 0.05 reads 5个百分点 (per 100 = 1 per point)."""
+    from helpers import make_inputs
+
+    rubric = load_ok(
+        tmp_path,
+        """
+rubric: spec-pct
+title: 百分数
+scale: 20
+groups: [{id: g, title: 组}]
+units: [{name: 甲, group: g}, {name: 乙, group: g}]
+fields: {rate: {label: 隐患整改率, type: percent}}
+sections:
+  - id: s
+    title: 一
+    items:
+      - {id: t, title: 整改率达标, points: 10, rule: {kind: target, value: rate, target: 0.9, per: 100}}
+      - {id: b, title: 整改率分档, points: 10, rule: {kind: bands, value: rate, bands: [{min: 0.9, score: 10}, {score: 4}]}}
+""",
+    )
+    res = score(rubric, make_inputs(rubric, {"甲": {"rate": "0.85"}, "乙": {"rate": "0.95"}}), "2022Q1")
+    t, b = res.unit("甲").item("t"), res.unit("甲").item("b")
+    assert (t.score, b.score) == (D(5), D(4))  # 10 - 100 * 0.05
+    assert t.reason == "隐患整改率85%，目标90%，差5个百分点，每个百分点扣1分，扣5分"
+    assert b.reason == "隐患整改率85%，按分档得4分，扣6分"
+    assert res.unit("乙").item("t").score == D(10)
