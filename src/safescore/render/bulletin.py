@@ -7,12 +7,12 @@ options; the renderers only lay it out. Pure: no I/O, no output libraries.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from safescore.engine.reasons import fmt
+from safescore.render.files import source_epoch
 from safescore.render.i18n import CN_NUM, Catalog, tr
 from safescore.results.model import Result, UnitResult
 
@@ -27,9 +27,9 @@ def period_label(period: str | None, lang: str | None = "zh") -> str:
 
 def issue_date() -> dt.date:
     """成文日期: today, or SOURCE_DATE_EPOCH's date so outputs are reproducible."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        return dt.datetime.fromtimestamp(int(epoch), dt.UTC).date()
+    epoch = source_epoch()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, dt.UTC).date()
     return dt.date.today()
 
 

@@ -1,7 +1,8 @@
-"""Atomic writes: a temp file in the target folder, then rename."""
+"""Atomic writes (a temp file in the target folder, then rename) and the build time stamped into files."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import tempfile
@@ -34,3 +35,17 @@ def write_atomic(path: Path, data: bytes) -> None:
 def json_bytes(obj: Any) -> bytes:
     """Stable, human-readable JSON (UTF-8, sorted nowhere: order is meaningful)."""
     return (json.dumps(obj, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def source_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH as a number when it is set to one (reproducible builds), else None."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    return int(epoch) if epoch.isdigit() else None
+
+
+def build_time() -> dt.datetime:
+    """The stamp written into files (naive UTC, whole seconds): SOURCE_DATE_EPOCH when set, else now."""
+    epoch = source_epoch()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, dt.UTC).replace(tzinfo=None)
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None, microsecond=0)

@@ -1,17 +1,13 @@
-"""``results.json``, ``validation.json`` and ``manifest.json``."""
+"""What ``results.json``, ``validation.json`` and ``manifest.json`` hold (written by :mod:`.outputs`)."""
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
-import os
 from importlib import resources
-from pathlib import Path
 from typing import Any
 
 from safescore import __version__
 from safescore.problems import Problem
-from safescore.render.files import json_bytes, write_atomic
+from safescore.render.files import build_time
 from safescore.results.model import Result
 
 
@@ -34,25 +30,15 @@ def validation_dict(problems: list[Problem] | tuple[Problem, ...]) -> dict[str, 
 
 
 def created_at() -> str:
-    """Build time; SOURCE_DATE_EPOCH pins it so outputs are reproducible."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    when = (
-        dt.datetime.fromtimestamp(int(epoch), dt.UTC)
-        if epoch
-        else dt.datetime.now(dt.UTC).replace(microsecond=0)
-    )
-    return when.isoformat().replace("+00:00", "Z")
+    """Build time as ISO 8601 UTC; SOURCE_DATE_EPOCH pins it so outputs are reproducible."""
+    return build_time().isoformat() + "Z"
 
 
-def write_outputs(result: Result, out_dir: Path, options: dict[str, Any], formats: list[str]) -> list[str]:
-    """Write the JSON outputs and the manifest into ``out_dir``; return names written."""
-    written: list[tuple[str, bytes]] = []
-    if "json" in formats:
-        written.append(("results.json", json_bytes(result.to_dict())))
-    written.append(("validation.json", json_bytes(validation_dict(result.problems))))
-    for name, data in written:
-        write_atomic(out_dir / name, data)
-    manifest = {
+def manifest(result: Result, options: dict[str, Any], outputs: list[tuple[str, str]]) -> dict[str, Any]:
+    """``manifest.json`` (SPEC 5): tool version, rubric id/version/sha256, every input file with its
+    sha256, period, options, and each output as (name relative to the output folder, sha256).
+    """
+    return {
         "format": "safescore.manifest/1",
         "tool": {"name": "safescore", "version": __version__},
         "created": created_at(),
@@ -60,7 +46,5 @@ def write_outputs(result: Result, out_dir: Path, options: dict[str, Any], format
         "period": result.period,
         "inputs": list(result.inputs),
         "options": options,
-        "outputs": [{"path": name, "sha256": hashlib.sha256(data).hexdigest()} for name, data in written],
+        "outputs": [{"path": name, "sha256": digest} for name, digest in outputs],
     }
-    write_atomic(out_dir / "manifest.json", json_bytes(manifest))
-    return [n for n, _ in written] + ["manifest.json"]

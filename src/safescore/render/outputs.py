@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from safescore import __version__
 from safescore.render.bulletin import Issuer, bulletin_view
 from safescore.render.files import json_bytes
 from safescore.render.i18n import resolve
-from safescore.render.jsonout import created_at, validation_dict
+from safescore.render.jsonout import manifest as manifest_dict
+from safescore.render.jsonout import validation_dict
 from safescore.results.model import Result
 
 FILE_FORMATS = ("json", "xlsx", "html", "docx")
@@ -107,22 +107,8 @@ def write_all(
             result, stage, formats, letters, issuer or Issuer(), template, meta, resolve(lang), letter_charts
         )
         names = [p.relative_to(stage).as_posix() for p in _files(stage)]
-        manifest = {
-            "format": "safescore.manifest/1",
-            "tool": {"name": "safescore", "version": __version__},
-            "created": created_at(),
-            "rubric": {
-                "id": result.rubric_id,
-                "version": result.rubric_version,
-                "sha256": result.rubric_sha256,
-            },
-            "period": result.period,
-            "inputs": list(result.inputs),
-            "options": options or {},
-            "outputs": [
-                {"path": n, "sha256": hashlib.sha256((stage / n).read_bytes()).hexdigest()} for n in names
-            ],
-        }
+        outputs = [(n, hashlib.sha256((stage / n).read_bytes()).hexdigest()) for n in names]
+        manifest = manifest_dict(result, options or {}, outputs)
         extra = ["manifest.json"] if meta else []
         if meta:
             (stage / "manifest.json").write_bytes(json_bytes(manifest))

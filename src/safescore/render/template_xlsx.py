@@ -2,14 +2,12 @@
 
 Form templates follow :mod:`safescore.inputs.form_layout` exactly, because the form
 reader relies on it: one workbook per unit with its unit, period and own targets
-filled in. The table template is the one-sheet-per-group consolidation layout that
-:mod:`safescore.inputs.table` reads back. No cell holds a formula: a formula saved
-without a cached value is an error for the readers.
+filled in. The consolidation table is :mod:`.template_table` (re-exported here). No cell
+holds a formula: a formula saved without a cached value is an error for the readers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,12 +16,15 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from safescore.engine.scoring import rule_refs
 from safescore.inputs import form_layout as fl
 from safescore.render import _xlsx_style as xs
-from safescore.render._xlsx_style import safe_filename
-from safescore.rubric.check import parse_cached
-from safescore.rubric.model import FieldDef, Item, Rubric, Unit
+from safescore.render import _xlsx_validation as xv
+from safescore.render._template_fields import FieldRow, field_rows, return_items, template_title, unit_text
+from safescore.render._xlsx_names import safe_filename, unique_path
+from safescore.render._xlsx_save import save_workbook
+from safescore.render.files import build_time
+from safescore.render.template_table import write_table_template
+from safescore.rubric.model import Item, Rubric, Unit
 
 __all__ = ["FieldRow", "field_rows", "safe_filename", "write_form_templates", "write_table_template"]
 
@@ -32,75 +33,7 @@ FORM_WIDTHS = {1: 20.0, 2: 30.0, 3: 9.0, 4: 13.0, 5: 58.0, 6: 20.0, 7: 14.0}
 SELF_WIDTHS = {1: 16.0, 2: 32.0, 3: 8.0, 4: 10.0, 5: 40.0}
 
 
-# --- rows -----------------------------------------------------------------------------------
-
-
-@dataclass
-class FieldRow:
-    """One row of the form: a field, the scoring texts that use it, the targets they read."""
-
-    fid: str
-    fd: FieldDef
-    basis: list[str] = field(default_factory=list)
-    targets: list[str] = field(default_factory=list)
-    vetoes: list[str] = field(default_factory=list)
-
-    def basis_text(self, rubric: Rubric, unit_targets: dict[str, Decimal]) -> str:
-        """评分标准 text: the items' basis, this unit's own target values, then vetoes; joined by '；'."""
-        parts = list(self.basis)
-        for name in self.targets:
-            value = unit_targets.get(name)
-            if value is not None:
-                parts.append(f"目标值：{xs.show_value(value, self.fd)}（{rubric.targets[name].title}）")
-        parts.extend(f"一票否决：{title}" for title in self.vetoes)
-        return "；".join(parts)
-
-
-def _return_items(rubric: Rubric, group: str) -> list[Item]:
-    """Items of ``group`` scored from the unit's own return, in rubric order (assessors' left out)."""
-    out = [it for s in rubric.sections_for(group) for it in s.items_for(group) if it.source == "return"]
-    for block in (rubric.bonus, rubric.penalty):
-        out.extend(it for it in block.items if it.source == "return" and it.applies_to(group))
-    return out
-
-
-def field_rows(rubric: Rubric, group: str) -> list[FieldRow]:
-    """Fields a unit of ``group`` reports, each once, in section/item order, then veto fields.
-
-    Fields derived from record lists are left out: the unit does not type them.
-    """
-    rows: dict[str, FieldRow] = {}
-
-    def row_for(fid: str) -> FieldRow | None:
-        if fid not in rubric.fields or fid in rubric.derive:
-            return None
-        return rows.setdefault(fid, FieldRow(fid, rubric.fields[fid]))
-
-    for it in _return_items(rubric, group):
-        refs = rule_refs(it.rule, rubric)
-        target_names = [n for n in refs if n in rubric.targets and n not in rubric.fields]
-        for fid in refs:
-            row = row_for(fid)
-            if row is None:
-                continue
-            text = (it.basis or it.title).strip()
-            if text not in row.basis:
-                row.basis.append(text)
-            row.targets.extend(n for n in target_names if n not in row.targets)
-    for v in rubric.veto_for(group):
-        for fid in sorted(parse_cached(v.when).names):
-            row = row_for(fid)
-            if row is not None:
-                row.vetoes.append(v.title)
-    return list(rows.values())
-
-
 # --- the form workbook ----------------------------------------------------------------------
-
-
-def _title(rubric: Rubric, kind: str, group_title: str) -> str:
-    base = rubric.title.removesuffix("细则").removesuffix("评分")
-    return f"{base}{kind}（{group_title}）"
 
 
 def _print_header(unit: Unit, period: str | None, sheet: str) -> str:
@@ -113,7 +46,7 @@ _HELP = (
     "其余单元格已锁定；工作表保护没有密码，但请不要撤销。",
     "2. 选中“填报值”单元格会显示该项的填写要求和评分标准；“评分标准”列中的目标值是下达给本单位的。",
     "3. 是/否 项请从下拉列表中选择；整数项请填写阿拉伯数字，不要带单位。",
-    f"4. 百分比项{xs.PERCENT_HINT}。",
+    f"4. 百分比项{xv.PERCENT_HINT}。",
     "5. 提示“未发生可留空”的计数项留空按 0 计；其他项留空视为未填报，相关指标可能不得分。",
     "6. “佐证材料”列请写明材料名称或文号，材料按要求另行报送。",
     "7. 请不要修改工作表名称、“字段编码”列和隐藏的工作表，系统据此自动识别本表。",
@@ -132,7 +65,7 @@ def _form_sheet(
     ncol = len(fl.FORM_COLUMNS)
     xs.set_widths(ws, FORM_WIDTHS)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=ncol)
-    ws["A1"] = _title(rubric, "填报表", rubric.group(unit.group).title)
+    ws["A1"] = template_title(rubric, "填报表", rubric.group(unit.group).title)
     xs.style(ws["A1"], font=xs.TITLE_FONT, align=xs.CENTER, border=False)
     ws.row_dimensions[1].height = 32
     xs.style(xs.put(ws, 2, 1, "填报单位："), font=xs.BOLD, border=False)
@@ -149,7 +82,7 @@ def _form_sheet(
     ws["A3"] = (
         f"填报说明：请在浅黄色单元格中填写本单位{period or '本考核期间'}的数据，灰色单元格不可修改。"
         f"选中“填报值”单元格可查看填写要求和评分标准；是/否项从下拉列表选择；"
-        f"百分比{xs.PERCENT_HINT}。详见“{fl.HELP_SHEET}”工作表。"
+        f"百分比{xv.PERCENT_HINT}。详见“{fl.HELP_SHEET}”工作表。"
     )
     xs.style(ws["A3"], font=xs.SMALL, border=False)
     xs.fit_row(ws, 3, {1: sum(FORM_WIDTHS.values())})
@@ -161,7 +94,7 @@ def _form_sheet(
     for r, row in enumerate(rows, start=fl.FIRST_DATA_ROW):
         fd = row.fd
         basis = row.basis_text(rubric, unit_targets)
-        values = (row.fid, fd.label, _unit_text(fd), None, basis, None, None)
+        values = (row.fid, fd.label, unit_text(fd), None, basis, None, None)
         for c, value in enumerate(values):
             xs.style(
                 xs.put(ws, r, c + 1, value),
@@ -171,8 +104,8 @@ def _form_sheet(
                 locked=c not in inputs,
             )
         value_cell = ws.cell(r, fl.COL_VALUE + 1)
-        value_cell.number_format = xs.number_format(fd)
-        dv = xs.validation(fd, rubric, basis, list_refs.get(row.fid))
+        value_cell.number_format = xv.number_format(fd)
+        dv = xv.validation(fd, rubric, basis, list_refs.get(row.fid))
         ws.add_data_validation(dv)
         dv.add(value_cell.coordinate)
         xs.fit_row(ws, r, FORM_WIDTHS, minimum=22)
@@ -180,10 +113,6 @@ def _form_sheet(
     header = f"{fl.HEADER_ROW}:{fl.HEADER_ROW}"
     xs.page_setup(ws, title_rows=header, header=_print_header(unit, period, fl.FORM_SHEET))
     xs.protect(ws)
-
-
-def _unit_text(fd: FieldDef) -> str:
-    return fd.unit or ("%" if fd.type == "percent" else "")
 
 
 def _self_points(it: Item, group: str) -> Decimal | None:
@@ -200,7 +129,7 @@ def _self_sheet(ws: Worksheet, rubric: Rubric, unit: Unit, period: str | None) -
     ws.row_dimensions[1].height = 24
     words = {id(it): "填写加分值" for it in rubric.bonus.items}
     words |= {id(it): "填写减分值（正数）" for it in rubric.penalty.items}
-    for r, it in enumerate(_return_items(rubric, unit.group), start=2):
+    for r, it in enumerate(return_items(rubric, unit.group), start=2):
         pts = _self_points(it, unit.group)
         shown = None if pts is None else int(pts) if pts == pts.to_integral_value() else float(pts)
         for c, value in enumerate((it.id, it.title, shown, None, None), start=1):
@@ -213,7 +142,7 @@ def _self_sheet(ws: Worksheet, rubric: Rubric, unit: Unit, period: str | None) -
                 locked=not editable,
             )
         word = words.get(id(it), "填写本单位自评得分")
-        dv = xs.score_validation(it.title, it.basis or it.title, pts, word)
+        dv = xv.score_validation(it.title, it.basis or it.title, pts, word)
         ws.add_data_validation(dv)
         dv.add(ws.cell(r, 4).coordinate)
         xs.fit_row(ws, r, SELF_WIDTHS, minimum=20)
@@ -254,7 +183,7 @@ def _meta_sheet(ws: Worksheet, values: dict[str, str]) -> None:
 
 def _list_sheet(wb: Workbook, rows: list[FieldRow]) -> dict[str, str]:
     """Choices too long (or with commas) for an inline list go to a hidden ``_lists`` sheet."""
-    long_rows = [row for row in rows if xs.needs_list_sheet(row.fd)]
+    long_rows = [row for row in rows if xv.needs_list_sheet(row.fd)]
     if not long_rows:
         return {}
     ws = wb.create_sheet("_lists")
@@ -321,83 +250,12 @@ def write_form_templates(
         if u.group not in known:
             raise ValueError(f"单位 {u.name} 的分组 {u.group} 不在考核细则中")
     out_dir = Path(out_dir)
-    when = xs.build_time()
+    when = build_time()
     used: set[str] = set()
     paths: list[Path] = []
     for u in units:
         unit_targets = {name: vals[u.name] for name, vals in targets.items() if u.name in vals}
-        path = xs.unique_path(out_dir, safe_filename(u.name), used)
-        xs.save_workbook(_form_workbook(rubric, u, period, unit_targets), path, when)
+        path = unique_path(out_dir, safe_filename(u.name), used)
+        save_workbook(_form_workbook(rubric, u, period, unit_targets), path, when)
         paths.append(path)
     return paths
-
-
-# --- the table (consolidation) workbook ----------------------------------------------------------
-
-
-def _table_sheet(ws: Worksheet, rubric: Rubric, group: str, members: list[Unit], period: str | None) -> None:
-    rows = field_rows(rubric, group)
-    ncol = len(rows) + 1
-    widths = {1: 34.0} | {c: 14.0 for c in range(2, ncol + 1)}
-    xs.set_widths(ws, widths)
-    # short enough for column A: printing repeats column A on every page and clips overflow
-    ws["A1"] = f"{rubric.group(group).title}数据汇总表"
-    xs.style(ws["A1"], font=xs.TITLE_FONT, align=xs.PLAIN, border=False)
-    ws.row_dimensions[1].height = 32
-    ws["A2"] = f"考核期间：{period or ''}"
-    xs.style(ws["A2"], font=xs.BOLD, border=False)
-    header = 3  # the table reader looks for its header among the first 10 rows
-    for c, text in enumerate(["单位名称", *(_label_with_unit(row.fd) for row in rows)], start=1):
-        xs.style(xs.put(ws, header, c, text), font=xs.BOLD, fill=xs.HEADER_FILL, align=xs.CENTER)
-    xs.fit_row(ws, header, widths, minimum=30)
-    first, last = header + 1, header + max(len(members), 1)
-    for r, u in enumerate(members, start=first):
-        xs.style(xs.put(ws, r, 1, u.name), fill=xs.LABEL_FILL)
-        ws.row_dimensions[r].height = 20
-    for c, row in enumerate(rows, start=2):
-        for r in range(first, last + 1):
-            cell = ws.cell(r, c)
-            xs.style(cell, fill=xs.INPUT_FILL, align=xs.CENTER, locked=False)
-            cell.number_format = xs.number_format(row.fd)
-        dv = xs.validation(row.fd, rubric, row.basis_text(rubric, {}))
-        ws.add_data_validation(dv)
-        col = get_column_letter(c)
-        dv.add(f"{col}{first}:{col}{last}")
-    ws.freeze_panes = ws.cell(first, 2).coordinate
-    # dozens of columns: print across pages at a readable size, repeating names and header
-    title = _title(rubric, "数据汇总表", rubric.group(group).title) + (f" {period}" if period else "")
-    xs.page_setup(ws, fit="height", title_rows=f"{header}:{header}", title_cols="A:A", header=title)
-
-
-def _label_with_unit(fd: FieldDef) -> str:
-    # the reader drops a trailing "(次)" or "（%）" when matching labels
-    unit = _unit_text(fd)
-    return f"{fd.label}（{unit}）" if unit else fd.label
-
-
-def write_table_template(
-    rubric: Rubric, units: list[Unit], period: str | None, out_path_or_dir: Path
-) -> list[Path]:
-    """Write the consolidation table: one sheet per group, one row per unit; returns ``[path]``.
-
-    ``out_path_or_dir`` ending in ``.xlsx`` is the file; anything else is a folder that
-    receives ``<rubric title>_汇总表[_<period>].xlsx``. Choice fields whose options do
-    not fit an inline list get no dropdown here (the reader still checks them). The
-    sheet is left unprotected: offices keep and extend their consolidation sheets.
-    """
-    out = Path(out_path_or_dir)
-    if out.suffix.lower() != ".xlsx":
-        out = out / f"{safe_filename(f'{rubric.title}_汇总表' + (f'_{period}' if period else ''))}.xlsx"
-    wb = Workbook()
-    default = wb.active
-    groups = [g for g in rubric.groups if any(u.group == g.id for u in units)] or list(rubric.groups)
-    used: set[str] = set()
-    for g in groups:
-        ws = wb.create_sheet(xs.sheet_title(g.title, used))
-        _table_sheet(ws, rubric, g.id, [u for u in units if u.group == g.id], period)
-    if default is not None:
-        wb.remove(default)
-    wb.active = 0
-    wb.properties.creator = "safescore"
-    xs.save_workbook(wb, out, xs.build_time())
-    return [out]

@@ -1,33 +1,30 @@
 """``results.xlsx``: ranking, item scores, deductions, problem list, validation, about (SPEC 5, 9).
 
-Every text that came from a return, a scoresheet or a file name is written as a
-string cell, never as a formula, and text that a spreadsheet would read as a
-formula once re-typed or exported (``= + - @``, also after leading whitespace) also
-gets Excel's quote prefix, so the cell keeps showing the text exactly as it arrived.
-Timestamps come from SOURCE_DATE_EPOCH when set, so equal results give equal bytes.
+What each sheet holds is decided here; :mod:`._xlsx_sheet` writes the cells (text from
+returns always as text, never as a formula) and sizes the columns. Timestamps come from
+SOURCE_DATE_EPOCH when set, so equal results give equal bytes.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.styles import Alignment, PatternFill
 
 from safescore import __version__
 from safescore.engine.reasons import fmt
 from safescore.problems import ROW_COLUMNS, SEVERITY_LABEL, Report
 from safescore.render import _xlsx_style as xs
+from safescore.render._xlsx_save import workbook_bytes
+from safescore.render._xlsx_sheet import Sheet, show
+from safescore.render._xlsx_sheet import risky as risky  # re-exported: callers test text with it
 from safescore.render.colors import named_tint
-from safescore.render.files import write_atomic
-from safescore.render.i18n import resolve, tr
+from safescore.render.files import build_time, write_atomic
+from safescore.render.i18n import resolve
 from safescore.render.jsonout import created_at
 from safescore.results.model import ItemScore, Result, UnitResult
 
@@ -66,176 +63,23 @@ SEVERITY_FILL = {"error": RED, "warning": GRADE_FILL["合格"]}
 # rank change: places gained or lost since the previous period
 CHANGE = {"zh": '"↑"0;"↓"0;"持平"', "en": '"↑"0;"↓"0;"same"'}
 
-_MAX_CELL_TEXT = 32_767  # Excel's limit; longer text is cut rather than corrupting the file
-_MIN_WIDTH, _MAX_WIDTH = 6, 60
-_HEADER_WIDTH = 12  # wider headers wrap onto a second line
-# Column units are the width of "0" in the default font; the CJK fonts that stand in for 宋体 draw
-# Latin letters and digits wider than that (CJK characters stay at about two units).
-_LATIN = 1.2
-_ROWS_PER_PAGE = 40  # rows of a landscape A4 page at a readable size
-# the indent keeps text off a right-aligned number in the cell to its left
-TEXT = Alignment(horizontal="left", vertical="center", wrap_text=True, indent=1)
-# Long-text columns wrap at a narrower width so a row stays on one screen.
-CAPS = {"取值": 30, "评分标准": 40, "扣分原因": 50, "佐证": 50, "文件": 50, "一票否决": 40}
-
-
-def _width(text: str) -> float:
-    """Display width of one line in column units (see ``_LATIN``)."""
-    wide = xs.text_width(text) - len(text)  # text_width counts wide characters twice
-    return 2 * wide + _LATIN * (len(text) - wide)
-
-
-def _lines(text: str, width: float) -> int:
-    """Lines a wrapped cell needs at ``width`` (each paragraph wraps on its own)."""
-    # a paragraph as wide as its column was sized for fits; one that wraps loses line ends to
-    # unbroken words and slightly wide CJK glyphs, so a tenth is kept spare: better a row a
-    # little too tall than a clipped reason
-    usable = max((width - 3) * 0.9, 1.0)
-    return sum(1 if _width(p) + 3 <= width else math.ceil(_width(p) / usable) for p in text.split("\n"))
-
-
-def risky(text: str) -> bool:
-    """True when ``text`` could be taken for a formula (leading whitespace, tab and CR ignored)."""
-    return text.lstrip(" \t\r\n\u3000").startswith(xs.FORMULA_START)
-
-
-def number_format(decimals: int) -> str:
-    """``0.00`` for two decimals, ``0`` for none."""
-    return "0." + "0" * decimals if decimals > 0 else "0"
-
-
-def show(v: Any) -> str:
-    """A value as the officer would write it: 是/否, no trailing ``.0`` on whole floats."""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    if v is None:
-        return ""
-    return fmt(v) if isinstance(v, bool | Decimal) else str(v)
-
-
-class _Sheet:
-    """One worksheet being filled: safe cell writes, and the width each column's content needs."""
-
-    def __init__(self, ws: Worksheet, decimals: int, lang: str) -> None:
-        self.ws = ws
-        self.decimals = decimals
-        self.nf = number_format(decimals)
-        self.lang = lang
-        self.t = tr(lang)
-        self.need: dict[int, float] = {}
-        self.caps: dict[int, int] = {}
-        self.free_rows: set[int] = set()  # titles that run over empty cells: not measured, not wrapped
-
-    def w(self, zh: str) -> str:
-        """The tool's word in the output language."""
-        return self.t.word(zh)
-
-    def put(
-        self,
-        row: int,
-        col: int,
-        value: Any,
-        *,
-        font: Font = xs.FONT,
-        fill: PatternFill | None = None,
-        align: Alignment | None = None,
-        number_format: str | None = None,
-        measure: bool = True,
-    ) -> Cell:
-        """Write one cell; text is always a string cell, numbers are numbers."""
-        if isinstance(value, Decimal):
-            value = float(value)  # exact enough: scores are already rounded to `decimals`
-        if isinstance(value, str):
-            value = ILLEGAL_CHARACTERS_RE.sub("", value)[:_MAX_CELL_TEXT]
-        cell = self.ws.cell(row=row, column=col)
-        cell.value = value
-        if isinstance(value, str):
-            cell.data_type = "s"  # openpyxl would store "=…" as a formula
-            if risky(value):
-                cell.quotePrefix = True  # re-typing or CSV export keeps it text as well
-            shown = max((_width(p) for p in value.split("\n")), default=0) + 1  # the indent
-        elif isinstance(value, int | float):
-            cell.number_format = number_format or (self.nf if isinstance(value, float) else "0")
-            shown = _LATIN * (
-                len(f"{value:.{self.decimals}f}" if isinstance(value, float) else str(value)) + 1
-            )
-        else:
-            shown = 0
-        cell.font = font
-        cell.alignment = align or (TEXT if isinstance(value, str) or value is None else xs.PLAIN)
-        if fill is not None:
-            cell.fill = fill
-        if row in self.free_rows:
-            cell.alignment = xs.PLAIN
-        else:
-            cell.border = xs.BORDER
-            if measure:
-                self.need[col] = max(self.need.get(col, 0), shown)
-        return cell
-
-    def title(self, row: int, text: str, font: Font = xs.TITLE_FONT) -> None:
-        """A title line in column A that may run across the empty cells to its right."""
-        self.free_rows.add(row)
-        self.put(row, 1, text, font=font)
-
-    def header(self, row: int, labels: Sequence[str], start: int = 1) -> None:
-        """Bold header cells; a long header wraps rather than widening a column of short numbers."""
-        for col, label in enumerate(labels, start=start):
-            text = self.w(label)
-            self.put(row, col, text, font=xs.BOLD, fill=xs.HEADER_FILL, align=xs.CENTER, measure=False)
-            self.need[col] = max(self.need.get(col, 0), min(_width(text), _HEADER_WIDTH))
-            self.caps.setdefault(col, CAPS.get(label, _MAX_WIDTH))
-
-    def finish(
-        self, *, freeze: str, title_rows: str, filter_row: int | None = None, title_cols: str | None = None
-    ) -> None:
-        """Column widths from content, row heights for wrapped text, frozen panes, filter, printing.
-
-        ``title_cols`` marks a sheet too wide to shrink onto one page: it prints across
-        pages repeating those columns instead.
-        """
-        ws = self.ws
-        widths = {
-            col: float(min(self.caps.get(col, _MAX_WIDTH), max(_MIN_WIDTH, math.ceil(need) + 2)))
-            for col, need in self.need.items()
-        }
-        xs.set_widths(ws, widths)
-        for cells in ws.iter_rows():
-            if not cells or cells[0].row in self.free_rows:
-                continue
-            lines = max(
-                (_lines(c.value, widths.get(c.column, 8.43)) for c in cells if isinstance(c.value, str)),
-                default=1,
-            )
-            if lines > 1:  # one-line rows keep the program's own default height
-                ws.row_dimensions[cells[0].row].height = round(lines * xs.LINE_HEIGHT + 6, 1)
-        ws.freeze_panes = freeze
-        if filter_row is not None and ws.max_row > filter_row:
-            ws.auto_filter.ref = f"A{filter_row}:{get_column_letter(ws.max_column)}{ws.max_row}"
-        # a wide sheet prints one page tall while that stays legible, else at full size across pages
-        xs.page_setup(
-            ws, title_rows=title_rows, title_cols=title_cols, fit="height" if title_cols else "width"
-        )
-        ws.sheet_properties.pageSetUpPr.fitToPage = not title_cols or ws.max_row <= _ROWS_PER_PAGE
-
-
 # --- the sheets ------------------------------------------------------------------------------
 
 
-def _marks(sh: _Sheet, u: UnitResult) -> str:
+def _marks(sh: Sheet, u: UnitResult) -> str:
     flags = ("bottom" in u.callouts, "点名"), ("top" in u.callouts, "表扬"), (not u.submitted, "未报送")
     marks = [sh.w(word) for on, word in (*flags, (u.self_flag, "自评偏高")) if on]
     return "；".join(marks + [f"{sh.w('预警')}：{w}" for w in u.warnings])
 
 
-def _veto_text(sh: _Sheet, u: UnitResult) -> str:
+def _veto_text(sh: Sheet, u: UnitResult) -> str:
     text = "；".join(v.title for v in u.vetoes)
     if u.vetoes and u.total != u.total_before_veto:
         text += f"（{sh.w('否决前总分')} {fmt(u.total_before_veto)}）"
     return text
 
 
-def _ranking(sh: _Sheet, result: Result) -> None:
+def _ranking(sh: Sheet, result: Result) -> None:
     label = sh.t.period(result.period)
     sh.title(1, f"{result.rubric_title} {label} {sh.w('考评结果排名')}")
     row = 3
@@ -289,7 +133,7 @@ def _item_columns(result: Result) -> list[tuple[str, str]]:
     return [(iid, seen[iid][1]) for iid in ids]
 
 
-def _matrix(sh: _Sheet, result: Result) -> None:
+def _matrix(sh: Sheet, result: Result) -> None:
     items = _item_columns(result)
     sh.header(1, ("", "", ""))
     sh.header(2, ("单位", "分组", "总分"))
@@ -334,12 +178,12 @@ def _value(it: ItemScore) -> str:
     return show(it.value)
 
 
-def _where(sh: _Sheet, it: ItemScore) -> list[Any]:
+def _where(sh: Sheet, it: ItemScore) -> list[Any]:
     src = it.source
     return [sh.w("单位填报") if src.name == "return" else src.name, src.file, src.sheet, src.cell]
 
 
-def _explained(sh: _Sheet, result: Result) -> None:
+def _explained(sh: Sheet, result: Result) -> None:
     sh.header(1, (*DETAIL_HEAD, *WHERE_HEAD, "佐证"))
     for row, (u, group, it, lost) in enumerate(deductions(result), start=2):
         penalty = it.section == "penalty"
@@ -350,7 +194,7 @@ def _explained(sh: _Sheet, result: Result) -> None:
     sh.finish(freeze="C2", title_rows="1:1", filter_row=1)
 
 
-def _issues(sh: _Sheet, result: Result) -> None:
+def _issues(sh: Sheet, result: Result) -> None:
     sh.header(1, ISSUE_HEAD)
     rows = [(u, g, it, lost) for u, g, it, lost in deductions(result) if lost > 0]
     for n, (u, group, it, lost) in enumerate(rows, start=1):
@@ -363,7 +207,7 @@ def _issues(sh: _Sheet, result: Result) -> None:
     sh.finish(freeze="C2", title_rows="1:1", filter_row=1)
 
 
-def _validation(sh: _Sheet, result: Result) -> None:
+def _validation(sh: Sheet, result: Result) -> None:
     sh.header(1, CHECK_HEAD)
     order = {"error": 0, "warning": 1, "info": 2}
     rows = sorted(Report(list(result.problems)).to_rows(), key=lambda r: order.get(r["severity"], 3))
@@ -377,7 +221,7 @@ def _validation(sh: _Sheet, result: Result) -> None:
     sh.finish(freeze="A2", title_rows="1:1", filter_row=1)
 
 
-def _about(sh: _Sheet, result: Result, manifest: dict[str, Any] | None) -> None:
+def _about(sh: Sheet, result: Result, manifest: dict[str, Any] | None) -> None:
     sh.header(1, ("项目", "内容"))
     pairs: list[tuple[str, Any]] = [
         ("考评细则", result.rubric_title), ("细则编号", result.rubric_id), ("版本", result.rubric_version),
@@ -416,8 +260,8 @@ def results_workbook(
     wb.remove(wb.active)
     builders = (_ranking, _matrix, _explained, _issues, _validation)
     for name, build in zip(names, builders, strict=False):
-        build(_Sheet(wb.create_sheet(name), result.decimals, lang), result)
-    _about(_Sheet(wb.create_sheet(names[-1]), result.decimals, lang), result, manifest)
+        build(Sheet(wb.create_sheet(name), result.decimals, lang), result)
+    _about(Sheet(wb.create_sheet(names[-1]), result.decimals, lang), result, manifest)
     wb.properties.creator = "safescore"
     wb.properties.title = f"{result.rubric_title} {result.period or ''}".strip()
     return wb
@@ -432,4 +276,4 @@ def write_results_xlsx(
     sheet; without it the result's own input list is used.
     """
     wb = results_workbook(result, manifest=manifest, lang=lang)
-    write_atomic(Path(path), xs.workbook_bytes(wb, xs.build_time()))
+    write_atomic(Path(path), workbook_bytes(wb, build_time()))

@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
-from safescore.render._xlsx_style import safe_filename
+from safescore.render._xlsx_names import safe_filename
 from safescore.render.bulletin import LetterView
 from safescore.render.docx.blocks import escape
 from safescore.render.docx.letters import NO_CHARTS, LetterTexts, letter_document, letter_texts

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from docx.document import Document as DocumentObject
 from docx.oxml.ns import qn
 
-from safescore.render._xlsx_style import build_time
 from safescore.render.docx.blocks import clean
+from safescore.render.files import build_time
 
 
 def stamp_core(doc: DocumentObject, when: dt.datetime, *, title: str, author: str) -> None:
