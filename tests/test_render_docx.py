@@ -21,6 +21,7 @@ from safescore import Result
 from safescore.render.bulletin import BulletinView, Deduction, Issuer, LetterView, bulletin_view
 from safescore.render.docx import (
     LetterRenderer,
+    TemplateError,
     blocks,
     build_letter_document,
     cn_number,
@@ -431,3 +432,75 @@ def test_cn_number() -> None:
         "二十七",
         "九十九",
     ]
+
+
+# --- templates from outside: a hardened parser, clean refusals --------------------------------
+
+
+def _with_font_table(tmp_path: Path, xml: bytes) -> Path:
+    """A valid template whose word/fontTable.xml is replaced by ``xml``."""
+    plain = tmp_path / "plain.docx"
+    docx.Document().save(str(plain))
+    out = tmp_path / "tpl.docx"
+    with zipfile.ZipFile(plain) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            data = xml if info.filename == "word/fontTable.xml" else src.read(info)
+            dst.writestr(info.filename, data)
+    return out
+
+
+FONTS_HEAD = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+FONTS_OPEN = f'<w:fonts xmlns:w="{W}">'.encode()
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        # billion laughs: expanded, 10^9 copies of "ha"
+        b'<!DOCTYPE w:fonts [<!ENTITY a "ha"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">'
+        b'<!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;"><!ENTITY d "&c;&c;&c;&c;&c;&c;&c;&c;&c;&c;">]>',
+        # an external entity naming a local file
+        b'<!DOCTYPE w:fonts [<!ENTITY x SYSTEM "file:///etc/hostname">]>',
+    ],
+    ids=["billion-laughs", "external-entity"],
+)
+def test_template_font_table_with_a_dtd_is_refused(
+    view: BulletinView, tmp_path: Path, doctype: bytes
+) -> None:
+    body = b'<w:font w:name="&x;"/>' if b"file:" in doctype else b'<w:font w:name="&d;"/>'
+    tpl = _with_font_table(tmp_path, FONTS_HEAD + doctype + FONTS_OPEN + body + b"</w:fonts>")
+    with pytest.raises(TemplateError, match=r"word/fontTable\.xml"):
+        render_bulletin_docx(view, tmp_path / "b.docx", template=tpl)
+    assert not (tmp_path / "b.docx").exists()
+
+
+def test_hardened_parser_expands_nothing() -> None:
+    """Even below the DOCTYPE check, the parser itself neither expands nor fetches entities."""
+    xml = b'<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/hostname"><!ENTITY y "yy">]><r>&x;&y;</r>'
+    with pytest.raises(TemplateError, match="DOCTYPE"):
+        gb.parse_part(xml, "part.xml")
+    with pytest.raises(TemplateError, match=r"part\.xml"):
+        gb.parse_part(b"<r><unclosed></r>", "part.xml")
+    # without a DOCTYPE nothing is refused and the tree is what was written
+    root = gb.parse_part(b"<r><a>text</a></r>", "part.xml")
+    assert root.findtext("a") == "text"
+
+
+@pytest.mark.parametrize("content", [b"not a zip", b"PK\x03\x04broken"], ids=["text", "broken-zip"])
+def test_a_template_that_is_not_a_docx_is_refused(view: BulletinView, tmp_path: Path, content: bytes) -> None:
+    tpl = tmp_path / "tpl.docx"
+    tpl.write_bytes(content)
+    with pytest.raises(TemplateError) as err:
+        render_bulletin_docx(view, tmp_path / "b.docx", template=tpl)
+    assert str(tpl) in str(err.value)  # the user is told which file
+
+
+def test_an_xlsx_given_as_template_is_refused(tmp_path: Path) -> None:
+    import openpyxl
+
+    from safescore.render.docx.page import open_base
+
+    path = tmp_path / "tpl.docx"
+    openpyxl.Workbook().save(path)
+    with pytest.raises(TemplateError):
+        open_base(path)

@@ -15,7 +15,8 @@ Templates. ``template`` is any .docx: the document is built on it (``Document(te
 its page set-up, headers, footers and styles are used; styles it lacks are added under the names
 in ``docs/word-templates.md``. Its body is replaced, unless a paragraph holds only
 ``{{ content }}``: then its body stays, the generated text goes in place of that paragraph and
-``{{ issuer }}``-style tags anywhere (body, headers, footers) are filled in.
+``{{ issuer }}``-style tags anywhere (body, headers, footers) are filled in. A file that is not a
+usable .docx raises :class:`TemplateError` (a ValueError with a Chinese message for the user).
 """
 
 from __future__ import annotations
@@ -28,11 +29,13 @@ from safescore.render.docx.fast import (
     render_letters_docx,
 )
 from safescore.render.docx.letters import LETTER_HEADING, build_letter_document
+from safescore.render.docx.styles import TemplateError
 from safescore.render.i18n import cn_number
 
 __all__ = [
     "LETTER_HEADING",
     "LetterRenderer",
+    "TemplateError",
     "build_bulletin_document",
     "build_letter_document",
     "cn_number",

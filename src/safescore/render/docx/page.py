@@ -3,6 +3,7 @@ line grid, ``— 1 —`` page numbers."""
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 
 from docx import Document
@@ -10,6 +11,7 @@ from docx.document import Document as DocumentObject
 from docx.enum.section import WD_ORIENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.exceptions import PackageNotFoundError
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.section import Section
@@ -27,6 +29,7 @@ from safescore.render.docx.styles import (
     PAGE_NUM_PT,
     PAGE_W,
     S_PAGE,
+    TemplateError,
     add_styles,
     font_table,
 )
@@ -38,7 +41,7 @@ def open_base(template: Path | None) -> DocumentObject:
     A template keeps its own page set-up, headers, footers and any style it defines under one of
     the names in :data:`ALL_STYLES`; only what it lacks is added.
     """
-    doc = Document(str(template)) if template is not None else Document()
+    doc = Document() if template is None else _open_template(template)
     _drop_cruft(doc)
     add_styles(doc, own_defaults=template is None)
     font_table(doc)
@@ -53,6 +56,16 @@ def open_base(template: Path | None) -> DocumentObject:
     elif not _has_footer(doc.sections[-1]):
         page_footers(doc, doc.sections[-1])
     return doc
+
+
+def _open_template(template: Path) -> DocumentObject:
+    """The user's .docx, or a :class:`TemplateError` saying why it cannot be used."""
+    try:
+        return Document(str(template))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError, SyntaxError) as exc:
+        # python-docx: not a zip, not a Word document (content type), a part missing or unparsable
+        # (lxml's XMLSyntaxError is a SyntaxError)
+        raise TemplateError(f"Word 模板 {template} 无法使用：不是有效的 .docx 文件（{exc}）") from None
 
 
 _STYLES_WITH_EFFECTS = "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects"

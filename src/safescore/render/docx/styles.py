@@ -31,7 +31,8 @@ from lxml import etree
 PAGE_W, PAGE_H = Mm(210), Mm(297)
 MARGIN_TOP, MARGIN_BOTTOM, MARGIN_LEFT, MARGIN_RIGHT = Mm(37), Mm(35), Mm(28), Mm(26)
 TEXT_W_MM = 156  # 版心 width; height 225 mm
-LINE_PITCH = Pt(28.95)  # 225 mm / 22 lines; 579 twips
+GRID_PT = 28.95  # 225 mm / 22 lines; 579 twips
+LINE_PITCH = Pt(GRID_PT)
 BODY_PT = 16  # 3号
 TITLE_PT = 22  # 2号
 PAGE_NUM_PT = 14  # 4号
@@ -75,7 +76,7 @@ class StyleSpec:
 
 def _line(name: str, style_id: str, east: str, **kw: Any) -> StyleSpec:
     """A 3号 style on the 28.95 pt line pitch, tightened to 28 characters a line."""
-    return StyleSpec(name, style_id, east, LATIN, BODY_PT, exact=28.95, tighten=True, **kw)
+    return StyleSpec(name, style_id, east, LATIN, BODY_PT, exact=GRID_PT, tighten=True, **kw)
 
 
 J, C, L, R = (
@@ -243,13 +244,34 @@ def _doc_defaults(doc: DocumentObject) -> None:
     _set_lang(rpr)
 
 
+class TemplateError(ValueError):
+    """A Word template that cannot be used; the message (Chinese) says why, for the user."""
+
+
+def parse_part(blob: bytes, name: str) -> Any:
+    """Parse one XML part of a Word template with a hardened parser.
+
+    The template is the office's own file but still comes from outside: no entity is expanded,
+    no DTD loaded, nothing fetched from the network. OOXML parts never carry a DOCTYPE, so one
+    that does is refused rather than written back with entity references left unresolved.
+    """
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    try:
+        root = etree.fromstring(blob, parser)
+    except etree.XMLSyntaxError as exc:
+        raise TemplateError(f"Word 模板的 {name} 不是有效的 XML：{exc}") from None
+    if root.getroottree().docinfo.doctype:
+        raise TemplateError(f"Word 模板的 {name} 含有文档类型声明（<!DOCTYPE>），Word 文件不应有，已拒绝使用")
+    return root
+
+
 def font_table(doc: DocumentObject) -> None:
     """Add the GB fonts to word/fontTable.xml with an ``altName`` Windows always has."""
     try:
         part = doc.part.part_related_by(RT.FONT_TABLE)
     except KeyError:
         return
-    root = etree.fromstring(part.blob)
+    root = parse_part(part.blob, "word/fontTable.xml")
     have = {f.get(qn("w:name")) for f in root.findall(qn("w:font"))}
     for name, alt, family, pitch in FONT_TABLE:
         if name in have:
