@@ -27,7 +27,6 @@ sheet costs bounded memory and time before it is refused.
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable
 from datetime import UTC, datetime
 from xml.parsers import expat
@@ -51,7 +50,7 @@ from safescore.inputs._scan_base import (
 from safescore.inputs._xls_biff import OLE_MAGIC as _OLE_MAGIC  # noqa: F401 (tests build .xls with it)
 from safescore.inputs._xls_biff import check_xls
 from safescore.inputs._xlsx_fast import fast_scan
-from safescore.inputs._xlsx_zip import first_unsafe_part, normpath, prolog_is_unsafe, read_part
+from safescore.inputs._xlsx_zip import Package, first_unsafe_part, normpath, prolog_is_unsafe, read_part
 from safescore.limits import InputLimits, input_limits
 
 __all__ = [
@@ -133,10 +132,10 @@ def collect(data: bytes, tags: set[str]) -> list[tuple[str, dict[str, str], str]
     return found
 
 
-def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
+def sheet_parts(pkg: Package) -> dict[str, str]:
     """Map sheet names to their worksheet part paths via xl/workbook.xml and its rels."""
-    wb = read_part(zf, "xl/workbook.xml", 20_000_000)
-    rels = read_part(zf, "xl/_rels/workbook.xml.rels", 20_000_000)
+    wb = read_part(pkg, "xl/workbook.xml", 20_000_000)
+    rels = read_part(pkg, "xl/_rels/workbook.xml.rels", 20_000_000)
     if wb is None or rels is None:
         return {}
     targets: dict[str, str] = {}
@@ -152,9 +151,9 @@ def sheet_parts(zf: zipfile.ZipFile) -> dict[str, str]:
     return out
 
 
-def core_modified(zf: zipfile.ZipFile) -> float | None:
+def core_modified(pkg: Package) -> float | None:
     """docProps/core.xml dcterms:modified as epoch seconds (naive times taken as UTC)."""
-    data = read_part(zf, "docProps/core.xml", 1_000_000)
+    data = read_part(pkg, "docProps/core.xml", 1_000_000)
     found = collect(data, {"modified"}) if data else []
     if not found or not found[0][2]:
         return None

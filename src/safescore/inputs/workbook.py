@@ -9,18 +9,20 @@ encrypted, truncated and mislabelled files are all reported.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import python_calamine as pc
-
 from safescore import limits
 from safescore.inputs import _xlsx_scan as xs
+from safescore.inputs import _xlsx_zip as xz
+from safescore.inputs._read_errors import Refused, guard, problem, too_large
+from safescore.inputs._read_sheets import read_calamine
 from safescore.inputs.grid import Kind, SheetGrid, SheetSelect, WorkbookData, cell_name
-from safescore.problems import Problem, Report, Severity
+from safescore.problems import Report
 
 __all__ = [
     "INPUT_EXTENSIONS",
@@ -43,37 +45,7 @@ _ODS_MIME = b"application/vnd.oasis.opendocument.spreadsheet"
 _ENCRYPTED_MARKS = tuple(n.encode("utf-16-le") for n in ("EncryptedPackage", "EncryptionInfo"))
 _BOOK_MARKS = tuple(n.encode("utf-16-le") for n in ("Workbook", "Book"))
 _CHUNK = 4 << 20
-
-# Messages name the file ({f}) and say what it is and what was expected.
-_MSG = {
-    "input-not-found": "找不到输入文件或文件夹：{detail}。",
-    "file-unreadable": "无法读取 {f}：{detail}。",
-    "file-empty": "文件 {f} 是空文件（0 字节），请重新报送。",
-    "file-corrupt": "文件 {f} 已损坏或不完整（可能传输中断），无法解析，请用 Excel 打开检查后重新保存报送。",
-    "file-too-large": "文件 {f} 解压后约 {detail} 字节，超过上限，拒绝读取（可能是压缩炸弹）。",
-    "file-encrypted": "文件 {f} 受密码保护，请取消密码后重新报送。",
-    "unsupported-format": "文件 {f} 是 .xlsb（二进制工作簿）格式，暂不支持，请另存为 .xlsx 后重新报送。",
-    "not-a-workbook": "文件 {f} 实际是{detail}，不是 Excel 工作簿，请用 Excel 打开后另存为 .xlsx。",
-    "xml-unsafe": "文件 {f} 含有不安全的 XML 声明（DOCTYPE/ENTITY，可能是 XML 炸弹），拒绝读取。",
-    "extension-mismatch": "文件 {f} 的扩展名是 {detail}，但内容实际是 .{kind} 格式，已按 .{kind} 读取；建议另存为正确的格式。",
-    "sheet-too-large": "文件 {f} 的工作表「{sheet}」{detail}，超过上限，已跳过。",
-    "sheet-unreadable": "文件 {f} 的工作表「{sheet}」无法读取（{detail}），已跳过。",
-}
-
-
-class _Refused(Exception):
-    """Internal: the whole file is refused with this code."""
-
-    def __init__(self, code: str, detail: object = "", expected: str | None = None, sheet: str | None = None):
-        super().__init__(code)
-        self.code, self.detail, self.expected, self.sheet = code, str(detail)[:300], expected, sheet
-
-
-def _problem(
-    path: Path, code: str, detail: object = "", *, severity: Severity = "error", **kw: Any
-) -> Problem:
-    fmt = {"f": path.name, "detail": detail, "sheet": kw.get("sheet"), "kind": kw.pop("kind", "")}
-    return Problem(code=code, message=_MSG[code].format(**fmt), severity=severity, file=str(path), **kw)
+_IN_MEMORY = 64 << 20  # zip files up to this size are read into memory once
 
 
 def read_workbook(
@@ -97,15 +69,15 @@ def read_workbook(
     max_cells = lim.cells if max_cells is None else max_cells
     try:
         return _read(path, report, max_unzipped_bytes, max_cells, select)
-    except _Refused as r:
+    except Refused as r:
         report.add(
-            _problem(path, r.code, r.detail, value=r.detail or None, expected=r.expected, sheet=r.sheet)
+            problem(path, r.code, r.detail, value=r.detail or None, expected=r.expected, sheet=r.sheet)
         )
     except (KeyboardInterrupt, SystemExit):
         raise
     except BaseException as exc:  # pyo3's PanicException derives from BaseException
         detail = f"{type(exc).__name__}: {exc}"[:300]
-        report.add(_problem(path, "file-corrupt", value=detail, expected="可正常打开的 Excel 工作簿"))
+        report.add(problem(path, "file-corrupt", value=detail, expected="可正常打开的 Excel 工作簿"))
     return None
 
 
@@ -115,17 +87,17 @@ def _read(
     try:
         size = path.stat().st_size
         if not path.is_file():
-            raise _Refused("file-unreadable", "它不是文件（可能是文件夹）")
+            raise Refused("file-unreadable", "它不是文件（可能是文件夹）")
         with path.open("rb") as fh:
             head = fh.read(8)
     except FileNotFoundError:
-        raise _Refused("input-not-found", path, "存在的文件") from None
+        raise Refused("input-not-found", path, "存在的文件") from None
     except OSError as exc:
-        raise _Refused("file-unreadable", exc.strerror or exc) from None
+        raise Refused("file-unreadable", exc.strerror or exc) from None
     if size == 0:
-        raise _Refused("file-empty", expected="Excel 工作簿")
+        raise Refused("file-empty", expected="Excel 工作簿")
     if head.startswith(b"PK\x03\x04"):
-        data = _read_zip(path, max_bytes, max_cells, report, select)
+        data = _read_zip(path, size, max_bytes, max_cells, report, select)
     elif head == _OLE_MAGIC:
         data = _read_ole(path, max_bytes, max_cells, report, select)
     else:
@@ -134,7 +106,7 @@ def _read(
     if _EXT_KIND.get(ext) != data.kind:
         detail, expected = ext or "（无）", f".{data.kind}"
         report.add(
-            _problem(
+            problem(
                 path,
                 "extension-mismatch",
                 detail,
@@ -148,28 +120,31 @@ def _read(
 
 
 def _read_zip(
-    path: Path, max_bytes: int, max_cells: int, report: Report, select: SheetSelect | None
+    path: Path, size: int, max_bytes: int, max_cells: int, report: Report, select: SheetSelect | None
 ) -> WorkbookData:
     try:
-        zf = zipfile.ZipFile(path)
+        # Read once: zipfile, the part reads and calamine all work from these bytes
+        # (calamine reads the whole file anyway); a huge file stays on disk.
+        data = path.read_bytes() if size <= _IN_MEMORY else None
+        zf = zipfile.ZipFile(io.BytesIO(data) if data is not None else path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise _Refused("file-corrupt", exc, "完整的 .xlsx 文件") from None
+        raise Refused("file-corrupt", exc, "完整的 .xlsx 文件") from None
     with zf:
         infos = zf.infolist()
         # Zip-bomb guard on declared sizes, before anything is decompressed.
         total = sum(i.file_size for i in infos)
         if total > max_bytes:
-            raise _Refused("file-too-large", total, f"解压后不超过 {max_bytes} 字节")
+            raise Refused("file-too-large", total, f"解压后不超过 {max_bytes} 字节")
         for i in infos:
             # Deflate never expands data much, so a member bigger compressed than
             # uncompressed lies about its size (a bomb hiding from the guard above).
             if i.compress_size > i.file_size * 1.01 + 4096:
-                raise _Refused("file-corrupt", f"{i.filename} 声明的大小不实")
+                raise Refused("file-corrupt", f"{i.filename} 声明的大小不实")
             if i.flag_bits & 0x1:
-                raise _Refused("file-encrypted")
+                raise Refused("file-encrypted")
         names = {i.filename for i in infos}
         if "xl/workbook.bin" in names:
-            raise _Refused("unsupported-format", expected=".xlsx")
+            raise Refused("unsupported-format", expected=".xlsx")
         if "[Content_Types].xml" in names and "xl/workbook.xml" in names:
             kind: Kind = "xlsx"
         elif (
@@ -179,15 +154,16 @@ def _read_zip(
         ):
             kind = "ods"
         elif "word/document.xml" in names or "ppt/presentation.xml" in names:
-            raise _Refused("not-a-workbook", "Word/PowerPoint 文档", "Excel 工作簿 (.xlsx)")
+            raise Refused("not-a-workbook", "Word/PowerPoint 文档", "Excel 工作簿 (.xlsx)")
         else:
-            raise _Refused("not-a-workbook", "普通 ZIP 压缩包", "Excel 工作簿 (.xlsx)")
-        return _guard(lambda: _read_package(path, zf, kind, names, max_cells, report, select))
+            raise Refused("not-a-workbook", "普通 ZIP 压缩包", "Excel 工作簿 (.xlsx)")
+        pkg = xz.Package(zf, data)
+        return guard(lambda: _read_package(path, pkg, kind, names, max_cells, report, select))
 
 
 def _read_package(
     path: Path,
-    zf: zipfile.ZipFile,
+    pkg: xz.Package,
     kind: Kind,
     names: set[str],
     max_cells: int,
@@ -196,19 +172,19 @@ def _read_package(
 ) -> WorkbookData:
     ods: dict[str, xs.SheetScan] = {}
     if kind == "xlsx":
-        parts, modified = xs.sheet_parts(zf), xs.core_modified(zf)
+        parts, modified = xs.sheet_parts(pkg), xs.core_modified(pkg)
         chosen = select(list(parts)) if select is not None else None
         # a worksheet that is read is checked by its scan; one left unread gets the prolog check
         read_parts = [p for s, p in parts.items() if chosen is None or s in chosen]
         own = {"xl/workbook.xml", "xl/_rels/workbook.xml.rels", "docProps/core.xml", *read_parts}
     else:
-        ods = xs.scan_ods(zf.read("content.xml")) if "content.xml" in names else ods
+        ods = xs.scan_ods(pkg.zf.read("content.xml")) if "content.xml" in names else ods
         parts, modified, own = {}, None, {"content.xml"}
         # calamine loads every ODS table when it opens the file: one oversized
         # table (repeat attributes make that cheap) refuses the whole file.
         for sheet, info in ods.items():
             if info.n_cells > max_cells:
-                raise _Refused(
+                raise Refused(
                     "sheet-too-large",
                     f"约有 {info.n_cells} 个单元格",
                     f"不超过 {max_cells} 个单元格",
@@ -217,9 +193,9 @@ def _read_package(
             xs.check_extent(info, limits.input_limits(), sheet)  # rows and columns
     # Parts parsed here refuse DTDs themselves (a worksheet's refusal refuses the
     # file); every other XML part gets a prolog check before calamine reads it.
-    unsafe = xs.first_unsafe_part(zf, skip=own)
+    unsafe = xz.first_unsafe_part(pkg, skip=own)
     if unsafe:
-        raise _Refused("xml-unsafe", unsafe, "不含 DOCTYPE 的标准工作簿")
+        raise Refused("xml-unsafe", unsafe, "不含 DOCTYPE 的标准工作簿")
 
     def scan(sheet: str) -> xs.SheetScan | None:
         if kind == "ods":
@@ -228,26 +204,10 @@ def _read_package(
         if part not in names:
             # Never let calamine read a sheet whose size was not checked first.
             raise LookupError(f"找不到工作表的 XML 部件 {part}")
-        return xs.scan_sheet(zf.read(part))
+        return xs.scan_sheet(pkg.read(pkg.zf.getinfo(part)))
 
-    sheets, skipped = _read_calamine(path, max_cells, report, scan, select)
+    sheets, skipped = read_calamine(path, max_cells, report, scan, select, pkg.data)
     return WorkbookData(path, kind, sheets, modified, skipped)
-
-
-def _guard(fn: Any) -> Any:
-    """Run a package step, turning XML/zip failures into whole-file refusals."""
-    try:
-        return fn()
-    except _Refused:
-        raise
-    except xs.UnsafeXml as exc:
-        raise _Refused("xml-unsafe", exc) from None
-    except xs.TooLarge as exc:
-        raise _Refused(exc.code, exc.detail, exc.expected, sheet=exc.sheet) from None
-    except xs.Encrypted:
-        raise _Refused("file-encrypted", expected="未加密的工作簿") from None
-    except Exception as exc:  # ExpatError, BadZipFile (CRC), zlib.error, EOFError ...
-        raise _Refused("file-corrupt", f"{type(exc).__name__}: {exc}") from None
 
 
 def _read_ole(
@@ -259,97 +219,15 @@ def _read_ole(
         while read < max_bytes and (chunk := fh.read(_CHUNK)):
             window = tail + chunk
             if any(mark in window for mark in _ENCRYPTED_MARKS):
-                raise _Refused("file-encrypted", expected="未加密的工作簿")
+                raise Refused("file-encrypted", expected="未加密的工作簿")
             found_book = found_book or any(mark in window for mark in _BOOK_MARKS)
             tail, read = chunk[-64:], read + len(chunk)
     if not found_book:
-        raise _Refused("not-a-workbook", "其他 Office 文档（如 Word .doc）", "Excel 工作簿 (.xls/.xlsx)")
+        raise Refused("not-a-workbook", "其他 Office 文档（如 Word .doc）", "Excel 工作簿 (.xls/.xlsx)")
     # calamine builds every sheet's grid on open and loops on broken compound files
-    _guard(lambda: xs.check_xls(path))
-    sheets, skipped = _read_calamine(path, max_cells, report, None, select)
+    guard(lambda: xs.check_xls(path))
+    sheets, skipped = read_calamine(path, max_cells, report, None, select)
     return WorkbookData(path, "xls", sheets, skipped=skipped)
-
-
-def _read_calamine(
-    path: Path, max_cells: int, report: Report, scan: xs.ScanFn | None, select: SheetSelect | None
-) -> tuple[list[SheetGrid], tuple[str, ...]]:
-    with path.open("rb") as fh:
-        try:
-            wb = pc.CalamineWorkbook.from_filelike(fh)  # sniffs content; from_path trusts the extension
-        except pc.PasswordError:
-            raise _Refused("file-encrypted") from None
-        except pc.CalamineError as exc:
-            raise _Refused("file-corrupt", exc) from None
-        with wb:
-            # chart/dialog/macro sheets hold no cells
-            metas = [meta for meta in wb.sheets_metadata if meta.typ == pc.SheetTypeEnum.WorkSheet]
-            chosen = select([meta.name for meta in metas]) if select is not None else None
-            sheets = [
-                _read_sheet(path, wb, meta, max_cells, report, scan)
-                for meta in metas
-                if chosen is None or meta.name in chosen
-            ]
-            skipped = tuple(meta.name for meta in metas if chosen is not None and meta.name not in chosen)
-    return [s for s in sheets if s is not None], skipped
-
-
-def _read_sheet(
-    path: Path, wb: Any, meta: Any, max_cells: int, report: Report, scan: xs.ScanFn | None
-) -> SheetGrid | None:
-    name = meta.name
-    try:
-        info = scan(name) if scan else None
-        # calamine allocates the whole rectangle up front (and aborts the process
-        # if it cannot), so the XML's own extents are checked before asking it.
-        if info is not None and info.n_cells > max_cells:
-            report.add(_too_large(path, name, info.n_cells, max_cells))
-            return None
-        sheet = wb.get_sheet_by_name(name)
-        end = sheet.end
-        padded = (end[0] + 1) * (end[1] + 1) if end is not None else 0  # the grid is padded from A1
-        if padded > max_cells:
-            report.add(_too_large(path, name, padded, max_cells))
-            return None
-        raw = sheet.to_python(skip_empty_area=False) if end is not None else []
-        merged_raw = sheet.merged_cell_ranges
-    except (KeyboardInterrupt, SystemExit, xs.UnsafeXml):
-        raise  # a hostile part refuses the whole file
-    except xs.TooLarge as exc:  # rows, columns, cells or merged ranges beyond SAFESCORE_MAX_*
-        report.add(
-            _problem(path, "sheet-too-large", exc.detail, sheet=name, value=exc.value, expected=exc.expected)
-        )
-        return None
-    except BaseException as exc:  # malformed XML, a calamine error or panic: skip this sheet only
-        report.add(_problem(path, "sheet-unreadable", f"{type(exc).__name__}: {exc}"[:200], sheet=name))
-        return None
-    rows: list[list[object]] = [[None if v == "" else v for v in row] for row in raw]
-    if info is not None:
-        for (r, c), text in info.errors.items():  # calamine turns error values into ''
-            rows.extend([] for _ in range(r + 1 - len(rows)))
-            rows[r].extend([None] * (c + 1 - len(rows[r])))
-            rows[r][c] = text
-    merged = [(a[0], a[1], b[0], b[1]) for a, b in merged_raw] if merged_raw is not None else []
-    if merged_raw is None and info is not None:
-        merged = list(info.merged)
-    return SheetGrid(
-        name=name,
-        rows=rows,
-        merged=sorted(merged),
-        hidden_rows=set(info.hidden_rows) if info else set(),
-        hidden=meta.visible != pc.SheetVisibleEnum.Visible,
-        uncached_formulas=set(info.uncached) if info else set(),
-    )
-
-
-def _too_large(path: Path, sheet: str, n: int, limit: int) -> Problem:
-    return _problem(
-        path,
-        "sheet-too-large",
-        f"约有 {n} 个单元格",
-        sheet=sheet,
-        value=str(n),
-        expected=f"不超过 {limit} 个单元格",
-    )
 
 
 def _read_text(path: Path, size: int, max_bytes: int, max_cells: int, report: Report) -> WorkbookData:
@@ -357,12 +235,12 @@ def _read_text(path: Path, size: int, max_bytes: int, max_cells: int, report: Re
         with path.open("rb") as fh:
             head = fh.read(4096).lower()
         what = "网页（HTML）文件" if b"<html" in head or b"<table" in head else "文本或其他非表格文件"
-        raise _Refused("not-a-workbook", what, "Excel 工作簿 (.xlsx/.xls)")
+        raise Refused("not-a-workbook", what, "Excel 工作簿 (.xlsx/.xls)")
     if size > max_bytes:
-        raise _Refused("file-too-large", size, f"不超过 {max_bytes} 字节")
+        raise Refused("file-too-large", size, f"不超过 {max_bytes} 字节")
     text = _decode_csv(path.read_bytes())
     if text is None:
-        raise _Refused(
+        raise Refused(
             "not-a-workbook",
             "无法识别编码的文件（不是 UTF-8 或 GB18030 文本）",
             "UTF-8 或 GB18030 编码的 CSV",
@@ -375,16 +253,16 @@ def _read_text(path: Path, size: int, max_bytes: int, max_cells: int, report: Re
         rows = xs.csv_rows(text, dialect, sheet=path.stem)  # stops at SAFESCORE_MAX_ROWS/COLS/CELLS
     except xs.TooLarge as exc:
         report.add(
-            _problem(
+            problem(
                 path, "sheet-too-large", exc.detail, sheet=path.stem, value=exc.value, expected=exc.expected
             )
         )
         return WorkbookData(path, "csv", [])
     except csv.Error as exc:
-        raise _Refused("file-corrupt", exc) from None
+        raise Refused("file-corrupt", exc) from None
     n = len(rows) * max((len(r) for r in rows), default=0)
     if n > max_cells:
-        report.add(_too_large(path, path.stem, n, max_cells))
+        report.add(too_large(path, path.stem, n, max_cells))
         return WorkbookData(path, "csv", [])
     return WorkbookData(path, "csv", [SheetGrid(name=path.stem, rows=rows)])
 
@@ -423,5 +301,5 @@ def iter_input_files(paths: Sequence[Path], report: Report) -> list[Path]:
         elif p.exists():
             found.add(p)
         else:
-            report.add(_problem(p, "input-not-found", p, value=str(p), expected="存在的文件或文件夹"))
+            report.add(problem(p, "input-not-found", p, value=str(p), expected="存在的文件或文件夹"))
     return sorted(found)
