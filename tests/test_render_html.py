@@ -397,12 +397,15 @@ def test_gangcheng_bulletin_matches_result(gangcheng_result: Result) -> None:
         rows = [cells(tr) for tr in doc.one("table", "rank", data_group=g.id).rows()]
         assert [r[1] for r in rows] == list(g.ranking)
         assert [r[2] for r in rows] == [f"{u.total:.{res.decimals}f}" for u in res.group_units(g.id)]
-    # every item that cost points is listed once, with its unit count taken from the Result
+    # every item that cost points is listed once, with its unit count taken from the Result;
+    # penalty items (减分: 通报批评 p.notice, 媒体曝光 p.media) cost their score
     lost: dict[str, set[str]] = {}
     for u in res.units:
         for it in u.items:
-            if it.section not in ("bonus", "penalty") and it.lost > 0:
+            cost = it.score if it.section == "penalty" else it.lost
+            if it.section != "bonus" and cost > 0:
                 lost.setdefault(it.id, set()).add(u.unit)
+    assert {"p.notice", "p.media"} <= set(lost)
     got = {r.attrs["data-item"]: int(r.one("span", "units").text()) for r in doc.find_all("div", "reason")}
     assert got == {k: len(v) for k, v in lost.items()}
     assert len(doc.one("section", id="attachment-2").find_all("div", "unit-block")) == len(res.units)

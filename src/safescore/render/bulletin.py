@@ -14,7 +14,7 @@ from decimal import Decimal
 from safescore.engine.reasons import fmt
 from safescore.render.files import source_epoch
 from safescore.render.i18n import CN_NUM, Catalog, tr
-from safescore.results.model import Result, UnitResult
+from safescore.results.model import ItemScore, Result, UnitResult
 
 __all__ = ["CN_NUM", "BulletinView", "Issuer", "LetterView", "bulletin_view", "letter_view", "period_label"]
 
@@ -170,6 +170,20 @@ def _change(u: UnitResult, has_previous: bool, t: Catalog) -> str:
     return t("new") if change == "新" else change
 
 
+def points_lost(it: ItemScore) -> Decimal:
+    """Points an item cost the unit: points minus score, or for a penalty item (减分) its score,
+    which is what it takes off the total."""
+    return it.score if it.section == "penalty" else it.lost
+
+
+def is_deduction(it: ItemScore) -> bool:
+    """An item the unit is told about: it cost points (penalty items too), or an assessed item
+    that was not scored normally (missing, invalid …). Bonus items never are."""
+    if it.section == "bonus":
+        return False
+    return points_lost(it) > 0 or (it.section != "penalty" and it.status != "ok")
+
+
 def _money(d: Decimal, places: int) -> str:
     return f"{d:.{places}f}"
 
@@ -203,15 +217,15 @@ def letter_view(
         Deduction(
             it.id,
             it.title,
-            fmt(it.points),
-            _money(it.score, places),
-            _money(it.lost, places),
+            "—" if it.points is None else fmt(it.points),
+            "—" if it.section == "penalty" else _money(it.score, places),
+            _money(points_lost(it), places),
             it.reason,
             it.evidence,
             " ".join(x for x in (it.source.sheet or "", it.source.cell or "") if x),
         )
         for it in u.items
-        if it.section not in ("bonus", "penalty") and (it.lost > 0 or it.status != "ok")
+        if is_deduction(it)
     )
     return LetterView(
         unit=u.unit,
@@ -282,11 +296,12 @@ def bulletin_view(
     problems = 0
     for u in result.units:
         for it in u.items:
-            if it.section in ("bonus", "penalty") or it.lost <= 0:
+            lost = points_lost(it)
+            if it.section == "bonus" or lost <= 0:
                 continue
             problems += 1
             lost_units[it.id] += 1
-            lost_points[it.id] += it.lost
+            lost_points[it.id] += lost
             titles[it.id] = it.title
             if it.reason and len(examples[it.id]) < 3:
                 examples[it.id].append(t("unit_says", unit=u.unit, text=it.reason))

@@ -46,8 +46,9 @@ def _render(
         from safescore.render.xlsx import write_results_xlsx
 
         write_results_xlsx(result, stage / "results.xlsx", lang=lang)
+    # the bulletin's 附件2 lists every unit's problems whether or not letter files are written
     view = (
-        bulletin_view(result, issuer, letters=letters, lang=lang)
+        bulletin_view(result, issuer, letters=True, lang=lang)
         if ("html" in formats or "docx" in formats)
         else None
     )
