@@ -504,3 +504,50 @@ def test_an_xlsx_given_as_template_is_refused(tmp_path: Path) -> None:
     openpyxl.Workbook().save(path)
     with pytest.raises(TemplateError):
         open_base(path)
+
+
+# --- page one: the ranking starts under the red header and breaks across pages -------------------
+
+
+def test_ranking_starts_right_under_its_heading(bulletin: DocumentObject, view: BulletinView) -> None:
+    body = list(bulletin.element.body)
+    first = bulletin.tables[0]._tbl
+    before = body[body.index(first) - 1]
+    g = view.groups[0]
+    # one heading line with the group's size and scale, no paragraph between it and the table
+    assert before.style == gb.S_H2.style_id
+    assert (
+        "".join(t.text for t in before.iter(qn("w:t")))
+        == f"（一）{g.title}（{len(g.rows)}个单位，满分{g.scale}分）"
+    )
+
+
+def test_ranking_table_may_break_keeping_its_header_with_the_first_row(bulletin: DocumentObject) -> None:
+    styles = {s.style_id: s for s in bulletin.styles if s.type == 1}
+    tbl = bulletin.tables[0]
+    rows = tbl.rows
+    # the header row repeats on every page and stays with the first unit's row
+    assert rows[0]._tr.trPr.find(qn("w:tblHeader")) is not None
+    head_style = styles[rows[0].cells[0].paragraphs[0]._p.style]
+    assert head_style.paragraph_format.keep_with_next is True
+    # data rows do not hold on to each other: the table breaks between any two of them
+    for row in rows[1:]:
+        for cell in row.cells:
+            for p in cell.paragraphs:
+                assert not styles[p._p.style].paragraph_format.keep_with_next
+                assert p.paragraph_format.keep_with_next is None
+        assert row._tr.trPr.find(qn("w:cantSplit")) is not None  # a row itself never splits
+    # the headings above it are kept with the table
+    for spec in (gb.S_H1, gb.S_H2):
+        assert bulletin.styles[spec.name].paragraph_format.keep_with_next is True
+
+
+def test_title_lines_are_off_the_line_grid(bulletin: DocumentObject) -> None:
+    """35 pt title lines as Word lays them out; LibreOffice would snap each to two 28.95 pt lines."""
+
+    def snap(spec: gb.StyleSpec) -> str | None:
+        el = bulletin.styles[spec.name].element.pPr.find(qn("w:snapToGrid"))
+        return None if el is None else el.get(qn("w:val"))
+
+    assert snap(gb.S_TITLE) == "0" and snap(gb.S_CELL) == "0" and snap(gb.S_ISSUER) == "0"
+    assert snap(gb.S_BODY) is None and snap(gb.S_H1) is None  # body text stays on the 22-line grid

@@ -103,10 +103,6 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{n} units of {group} were assessed (full marks {scale}): {counts}. Scores and ranks:",
     ),
     "b_grade_count": ("{grade}{n}个", "{grade} {n}"),
-    "b_group_intro": (
-        "{group}共{n}个单位参加考评（满分{scale}分），排名如下。",
-        "{n} units of {group} were assessed (full marks {scale}). Their ranking:",
-    ),
     "b_rank_caption": ("{group}考评得分排名", "{group}: scores and ranks"),
     "b_bars_title": ("{group}考评得分（满分{scale}分）", "{group}: scores (full marks {scale})"),
     "b_praise_bottom": ("表扬和排名靠后单位", "Commended and bottom-ranked units"),

@@ -74,6 +74,9 @@ def _signature(doc: DocumentObject, st: Styles, issuer: str, date: str) -> None:
 
 
 def _ranking(doc: DocumentObject, st: Styles, g: GroupView, t: Catalog) -> None:
+    """One group's ranking. It breaks between any two rows (a row never splits); the header row
+    repeats on every page and, like the headings above it, is kept with the next row, so a
+    heading never ends a page alone and the first ranking can start on page one."""
     heads = (t("place"), t("unit"), t("total"), t("grade"), t("change"), t("remarks"))
     tb = table(doc, (14, 60, 22, 18, 16, 26), heads, st.cell_h)
     for r in g.rows:
@@ -246,9 +249,9 @@ def build_bulletin_document(
     # 一、 rankings per group, each with its score bars
     para(doc, st.h1, f"{t.h1(next(h1))}{t('b_rankings')}")
     for i, g in enumerate(view.groups, 1):
-        para(doc, st.h2, f"{t.h2(i)}{g.title}")
-        intro = para(doc, st.body, t("b_group_intro", group=g.title, n=len(g.rows), scale=g.scale))
-        intro.paragraph_format.keep_with_next = True
+        # one heading line with the group's size and scale, then the table: the ranking starts on
+        # page one under the red header and runs on (see _ranking)
+        para(doc, st.h2, f"{t.h2(i)}{t('b_group_scale', group=g.title, n=len(g.rows), scale=g.scale)}")
         _ranking(doc, st, g, t)
         if charts:
             _bars(doc, st, g, t)

@@ -100,7 +100,7 @@ S_ISSUER = StyleSpec("红头发文机关", "GwIssuer", XBS, XBS, 36, C, color=RE
 S_DOCNO = _line("红头文号", "GwDocNumber", FANGSONG, align=C, before=57.9)
 S_CELL = StyleSpec("公文表格", "GwTable", FANGSONG, LATIN, TABLE_PT, L)
 S_CELL_C = StyleSpec("公文表格居中", "GwTableCenter", FANGSONG, LATIN, TABLE_PT, C)
-S_CELL_H = StyleSpec("公文表头", "GwTableHead", HEITI, LATIN, TABLE_PT, C)
+S_CELL_H = StyleSpec("公文表头", "GwTableHead", HEITI, LATIN, TABLE_PT, C, keep_next=True)
 S_PAGE = StyleSpec("公文页码", "GwPageNumber", SONGTI, SONGTI, PAGE_NUM_PT)
 # charts: single spacing off the line grid (an exact line height would crop the picture)
 S_FIGURE = StyleSpec("公文图表", "GwFigure", FANGSONG, LATIN, TABLE_PT, C, keep_next=True)
@@ -218,8 +218,10 @@ def _fill_style(style: ParagraphStyle, spec: StyleSpec) -> None:
     # widow control would move lines and break the fixed 22 lines a page
     pf.widow_control = False
     ppr = style.element.get_or_add_pPr()
-    if spec.exact is None:
-        # table text and the red header are not on the page's line grid (rows would grow)
+    if spec.exact != GRID_PT:
+        # Off the page's line grid: table text and the red header (rows would grow), and the
+        # title's exact 35 pt lines, which Word lays out as they are but LibreOffice would
+        # otherwise snap to two grid lines each (half a page of blank on page one).
         _ppr_flag(ppr, "w:snapToGrid", "0")
     if spec.first_line_chars:
         ind = ppr.get_or_add_ind()
