@@ -24,6 +24,7 @@ from safescore.render.docx import (
     TemplateError,
     blocks,
     build_letter_document,
+    check_template,
     cn_number,
     letter_filename,
     package,
@@ -498,12 +499,11 @@ def test_a_template_that_is_not_a_docx_is_refused(view: BulletinView, tmp_path: 
 def test_an_xlsx_given_as_template_is_refused(tmp_path: Path) -> None:
     import openpyxl
 
-    from safescore.render.docx.page import open_base
-
     path = tmp_path / "tpl.docx"
     openpyxl.Workbook().save(path)
     with pytest.raises(TemplateError):
-        open_base(path)
+        check_template(path)
+    check_template(make_template(tmp_path / "good.docx", marker=True))  # a usable one passes
 
 
 # --- page one: the ranking starts under the red header and breaks across pages -------------------

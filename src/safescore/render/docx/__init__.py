@@ -29,6 +29,7 @@ from safescore.render.docx.fast import (
     render_letters_docx,
 )
 from safescore.render.docx.letters import LETTER_HEADING, build_letter_document
+from safescore.render.docx.page import check_template
 from safescore.render.docx.styles import TemplateError
 from safescore.render.i18n import cn_number
 
@@ -38,6 +39,7 @@ __all__ = [
     "TemplateError",
     "build_bulletin_document",
     "build_letter_document",
+    "check_template",
     "cn_number",
     "letter_filename",
     "render_bulletin_docx",

@@ -58,6 +58,12 @@ def open_base(template: Path | None) -> DocumentObject:
     return doc
 
 
+def check_template(template: Path) -> None:
+    """Raise :class:`TemplateError` now if ``template`` cannot be built on, so a command can refuse
+    a bad ``--template`` as a usage error before it reads and scores anything."""
+    open_base(template)
+
+
 def _open_template(template: Path) -> DocumentObject:
     """The user's .docx, or a :class:`TemplateError` saying why it cannot be used."""
     try:
