@@ -26,16 +26,16 @@ from safescore import __version__
 from safescore.cli import inputs_cmd, report_cmd, score_cmd
 from safescore.cli.options import (
     EXIT_INTERNAL,
-    EXIT_IO,
     EXIT_OK,
-    EXIT_USAGE,
     DbOpt,
     JsonOpt,
+    LangOpt,
     PeriodOpt,
     QuietOpt,
 )
-from safescore.cli.output import make_console
-from safescore.problems import InputReadError, SafescoreError
+from safescore.cli.output import Out, check_lang, emit_json, error_payload, make_console
+from safescore.cli.usage import SafescoreGroup
+from safescore.problems import Problem
 
 app = typer.Typer(
     name="safescore",
@@ -43,6 +43,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=SafescoreGroup,
 )
 
 # the order here is the order of `safescore --help`
@@ -57,7 +58,7 @@ app.command()(report_cmd.annual)
 
 @app.command()
 def init(
-    directory: Annotated[Path, typer.Argument(help="项目文件夹。")],
+    directory: Annotated[Path, typer.Argument(metavar="DIR", help="项目文件夹。")],
     example: Annotated[
         str | None,
         typer.Option(
@@ -65,17 +66,20 @@ def init(
             help="示例项目：gangcheng、tianqu、hubei、dancheng、qingdao（examples/ 下带 example.toml 的文件夹）。",
         ),
     ] = None,
+    as_json: JsonOpt = False,
+    quiet: QuietOpt = False,
 ) -> None:
     """创建项目文件夹：safescore.toml（规则、单位名单、各来源输入文件夹、输出、发文机关、文号、历史库）及各子文件夹。"""
     from safescore.cli.project_cmd import cmd_init
 
-    raise typer.Exit(cmd_init(directory, example, Console()))
+    raise typer.Exit(cmd_init(directory, example, make_console(as_json), quiet=quiet, as_json=as_json))
 
 
 @app.command()
 def run(
     config: Annotated[
-        Path | None, typer.Argument(help="safescore.toml 或其所在文件夹（默认：当前文件夹向上查找）。")
+        Path | None,
+        typer.Argument(metavar="CONFIG", help="safescore.toml 或其所在文件夹（默认：当前文件夹向上查找）。"),
     ] = None,
     period: PeriodOpt = None,
     wait: Annotated[float, typer.Option("--wait", help="另一次运行正在进行时最多等待的秒数。")] = 0.0,
@@ -106,15 +110,21 @@ def history_list(
 
 @history_app.command("show")
 def history_show(
-    run: Annotated[str, typer.Argument(help="期间（如 2022Q1，取当前版本）或 #运行编号。")],
+    run: Annotated[
+        str, typer.Argument(metavar="PERIOD|#RUN", help="期间（如 2022Q1，取当前版本）或 #运行编号。")
+    ],
     db: DbOpt = None,
     rubric_id: Annotated[str | None, typer.Option("--rubric", help="规则 id（库中有多个规则时）。")] = None,
+    lang: LangOpt = "zh",
     as_json: JsonOpt = False,
 ) -> None:
     """显示某一期（或某次运行）的排名结果。"""
     from safescore.cli import history_cmd
 
-    raise typer.Exit(history_cmd.history_show(db, run, rubric_id, as_json, make_console(as_json)))
+    out = Out.make(as_json)
+    raise typer.Exit(
+        history_cmd.history_show(db, run, rubric_id, as_json, out.console, check_lang(lang, out))
+    )
 
 
 @app.callback(invoke_without_command=True)
@@ -125,18 +135,18 @@ def _root(version: Annotated[bool, typer.Option("--version", help="显示版本�
 
 
 def main() -> None:
-    """Console-script entry point: user mistakes never show a traceback."""
+    """Console-script entry point: user mistakes never show a traceback; a bug is exit 70."""
     import os
 
     try:
         app(standalone_mode=True)
-    except SafescoreError as exc:
-        Console(stderr=True).print("[bold red]" + "；".join(p.message for p in exc.problems) + "[/bold red]")
-        sys.exit(EXIT_IO if isinstance(exc, InputReadError) else EXIT_USAGE)
     except Exception as exc:
         if os.environ.get("SAFESCORE_DEBUG"):
             raise
         Console(stderr=True).print(
             f"[bold red]safescore 内部错误：{exc!r}[/bold red]（这是程序缺陷，请报告；设置 SAFESCORE_DEBUG=1 可查看详情）"
         )
+        if "--json" in sys.argv[1:]:
+            problem = Problem("internal-error", f"safescore 内部错误：{exc!r}", category="usage")
+            emit_json(error_payload(EXIT_INTERNAL, [problem]))
         sys.exit(EXIT_INTERNAL)

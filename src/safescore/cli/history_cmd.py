@@ -8,9 +8,7 @@ outcome of scoring, whose outputs are already written when history is saved.
 
 from __future__ import annotations
 
-import json
 import re
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -20,9 +18,10 @@ from rich.table import Table
 
 from safescore import __version__
 from safescore.cli.options import EXIT_IO, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE
+from safescore.cli.output import emit_json, error_payload
 from safescore.history.db_url import DbUrlError, display_url, resolve_db_url
 from safescore.history.store import HistoryError, HistoryStore, RunInfo
-from safescore.problems import Report
+from safescore.problems import Category, Problem, Report
 from safescore.results.annual import annual_result
 from safescore.results.model import Result
 from safescore.results.periods import normalize_period, period_kind
@@ -32,8 +31,14 @@ ANNUAL_FORMATS = ("table", "json", "xlsx", "html", "docx", "bulletin")
 NO_HISTORY_HINT = "可用 --db 指定其他数据库，或 --no-history 跳过"
 
 
-def _emit_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2) + "\n")
+def _fail(console: Console, as_json: bool, exit_code: int, code: str, message: str, heading: str = "") -> int:
+    """Print one Chinese error (and the JSON error document under ``--json``); return ``exit_code``."""
+    text = f"[bold red]{heading}[/bold red]{message}" if heading else f"[bold red]{message}[/bold red]"
+    console.print(text)
+    if as_json:
+        category: Category = "usage" if exit_code == EXIT_USAGE else "io"
+        emit_json(error_payload(exit_code, [Problem(code, message, category=category)]))
+    return exit_code
 
 
 def _where(url: str | None) -> str:
@@ -151,10 +156,9 @@ def history_list(db: str | None, rubric_id: str | None, as_json: bool, console: 
         with HistoryStore(url, create=False) as store:
             infos = store.runs(rubric_id)
     except Exception as exc:
-        console.print(f"[bold red]{db_error_text(exc, url)}[/bold red]")
-        return EXIT_IO
+        return _fail(console, as_json, EXIT_IO, "history-db-error", db_error_text(exc, url))
     if as_json:
-        _emit_json({"database": _where(url), "runs": [i.to_dict() for i in infos]})
+        emit_json({"database": _where(url), "runs": [i.to_dict() for i in infos]})
         return EXIT_OK
     if not infos:
         which = f"评分细则 {rubric_id} 的" if rubric_id else ""
@@ -187,7 +191,7 @@ def history_list(db: str | None, rubric_id: str | None, as_json: bool, console: 
     return EXIT_OK
 
 
-def _pick_run(infos: list[RunInfo], arg: str, console: Console) -> RunInfo | None:
+def _pick_run(infos: list[RunInfo], arg: str, console: Console, as_json: bool) -> RunInfo | None:
     """``#12`` or ``12`` is a run id; a period label means its current run. None: message printed."""
     text = arg.strip()
     if text.startswith("#") and text[1:].isdigit():
@@ -197,23 +201,26 @@ def _pick_run(infos: list[RunInfo], arg: str, console: Console) -> RunInfo | Non
         found = [i for i in infos if i.period == label and i.current]
         rubrics = sorted({i.rubric_id for i in found})
         if len(rubrics) > 1:
-            console.print(
-                f"[bold red]用法错误：[/bold red]多个评分细则都有期间 {label}，请用 --rubric 指定：{'、'.join(rubrics)}"
-            )
+            message = f"多个评分细则都有期间 {label}，请用 --rubric 指定：{'、'.join(rubrics)}"
+            _fail(console, as_json, EXIT_USAGE, "ambiguous-period", message, heading="用法错误：")
             return None
         if not found and text.isdigit():  # not a stored period (a bare 2022 may be either): a run id
             found = [i for i in infos if i.id == int(text)]
     if not found:
         what = "期间" if period_kind(text.lstrip("#")) and not text.startswith("#") else "编号"
-        console.print(
-            f"[bold red]历史记录中没有{what} {text} 的记录。[/bold red]用 safescore history list 查看全部记录。"
-        )
+        message = f"历史记录中没有{what} {text} 的记录。用 safescore history list 查看全部记录。"
+        _fail(console, as_json, EXIT_USAGE, "run-not-found", message)
         return None
     return found[0]
 
 
 def history_show(
-    db: str | None, run_or_period: str, rubric_id: str | None, as_json: bool, console: Console
+    db: str | None,
+    run_or_period: str,
+    rubric_id: str | None,
+    as_json: bool,
+    console: Console,
+    lang: str | None = None,
 ) -> int:
     """``safescore history show RUN|PERIOD``: one stored result's ranking tables (or JSON)."""
     url: str | None = None
@@ -221,15 +228,14 @@ def history_show(
         url = _url(db)
         with HistoryStore(url, create=False) as store:
             infos = store.runs(rubric_id)
-            info = _pick_run(infos, run_or_period, console)
+            info = _pick_run(infos, run_or_period, console, as_json)
             if info is None:
                 return EXIT_USAGE
             result = store.run(info.id)
     except Exception as exc:
-        console.print(f"[bold red]{db_error_text(exc, url)}[/bold red]")
-        return EXIT_IO
+        return _fail(console, as_json, EXIT_IO, "history-db-error", db_error_text(exc, url))
     if as_json:
-        _emit_json({"run": info.to_dict(), "result": result.to_dict()})
+        emit_json({"run": info.to_dict(), "result": result.to_dict()})
         return EXIT_OK
     from safescore.render.terminal import ranking_tables
 
@@ -237,7 +243,7 @@ def history_show(
         f"[bold]{result.rubric_title}[/bold] {info.period}（编号 {info.id}，{_status_text(info)}，"
         f"保存于 {info.created.astimezone():%Y-%m-%d %H:%M}，细则版本 {info.rubric_version or '—'}）"
     )
-    ranking_tables(console, result)
+    ranking_tables(console, result, lang=lang)
     return EXIT_OK
 
 
@@ -269,26 +275,23 @@ def run_annual(
     under ``missing: error``); rank change is against the previous year when its
     periods are stored and combine without error.
     """
-    from safescore.render.jsonout import validation_dict
     from safescore.render.outputs import write_all
     from safescore.render.terminal import problem_report, ranking_tables
     from safescore.rubric.check import check_rubric
 
     bad = [f for f in formats if f not in ANNUAL_FORMATS]
     if bad:
-        console.print(
-            f"[bold red]用法错误：[/bold red]未知的输出格式 {'、'.join(bad)}；可用：{'、'.join(ANNUAL_FORMATS)}"
-        )
-        return EXIT_USAGE
+        message = f"未知的输出格式 {'、'.join(bad)}；可用：{'、'.join(ANNUAL_FORMATS)}"
+        return _fail(console, as_json, EXIT_USAGE, "bad-format", message, heading="用法错误：")
     if not re.fullmatch(r"\d{4}", year.strip()):
-        console.print(f"[bold red]用法错误：[/bold red]年份应写作四位数字，如 2022，得到“{year}”")
-        return EXIT_USAGE
+        message = f"年份应写作四位数字，如 2022，得到“{year}”"
+        return _fail(console, as_json, EXIT_USAGE, "bad-period", message, heading="用法错误：")
     year = year.strip()
     report = Report()
     rubric = check_rubric(rubric_path, report)
     if rubric is None or not report.ok:
         if as_json:
-            _emit_json({"ok": False, **validation_dict(report.problems)})
+            emit_json(error_payload(EXIT_USAGE, report.problems))
         problem_report(console, report.problems, title="规则检查")
         console.print(f"[bold red]规则文件 {rubric_path} 有错误，未进行年度汇总。[/bold red]")
         return EXIT_USAGE
@@ -300,8 +303,7 @@ def run_annual(
             periods = store.periods(rubric.rubric, year, rubric.period)
             before = store.periods(rubric.rubric, last_year, rubric.period)
     except Exception as exc:
-        console.print(f"[bold red]{db_error_text(exc, url)}[/bold red]")
-        return EXIT_IO
+        return _fail(console, as_json, EXIT_IO, "history-db-error", db_error_text(exc, url))
     result, problems = annual_result(rubric, periods, year)
     if before:
         previous, previous_problems = annual_result(rubric, before, last_year)
@@ -309,7 +311,7 @@ def run_annual(
             result = with_previous(result, previous)
     if any(p.severity == "error" for p in problems):
         if as_json:
-            _emit_json({"ok": False, **validation_dict(problems)})
+            emit_json(error_payload(EXIT_PROBLEMS, problems))
         problem_report(console, problems, title="年度汇总")
         console.print(f"[bold red]{year} 年度汇总有错误（历史数据库 {_where(url)}），未写出结果。[/bold red]")
         return EXIT_PROBLEMS
@@ -318,12 +320,12 @@ def run_annual(
         try:
             written = write_all(result, out, formats=_file_formats(formats), options=options)
         except OSError as exc:
-            console.print(f"[bold red]无法写入输出文件夹 {out}：{exc.strerror or exc}[/bold red]")
-            return EXIT_IO
+            message = f"无法写入输出文件夹 {out}：{exc.strerror or exc}"
+            return _fail(console, as_json, EXIT_IO, "output-unwritable", message)
         if not quiet and not as_json:
             console.print(f"已写出：{'、'.join(str(out / w) for w in written)}")
     if as_json:
-        _emit_json(result.to_dict())
+        emit_json(result.to_dict())
     if "table" in formats and not quiet:
         ranking_tables(console, result)
     if problems and not quiet:

@@ -13,8 +13,13 @@ EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, EXIT_IO = 0, 1, 2, 3
 EXIT_INTERNAL = 70  # EX_SOFTWARE: a bug in safescore, not a user mistake
 SUPPORTED_FORMATS = ("table", "json", "xlsx", "html", "docx")
 
-RubricArg = Annotated[Path, typer.Argument(help="评分细则 YAML 文件。")]
-InputsArg = Annotated[list[Path], typer.Argument(help="各单位回执（文件或文件夹）。")]
+RubricArg = Annotated[Path, typer.Argument(metavar="RUBRIC", help="评分细则 YAML 文件。")]
+InputsArg = Annotated[
+    list[Path],
+    typer.Argument(
+        metavar="INPUT", help="各单位回执：文件或文件夹（文件夹递归读取 .xlsx、.xlsm、.xls、.csv）。"
+    ),
+]
 JsonOpt = Annotated[bool, typer.Option("--json", help="向标准输出打印机器可读的 JSON。")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="只输出错误（适合 cron）。")]
 SourceOpt = Annotated[

@@ -16,11 +16,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 from safescore.api import score as score_api
 from safescore.cli.options import EXIT_IO, EXIT_USAGE
-from safescore.cli.output import emit_json, usage_error
+from safescore.cli.output import Out
 from safescore.inputs.read import read_inputs
 from safescore.inputs.workbook import iter_input_files
-from safescore.problems import Report
-from safescore.render.jsonout import validation_dict
+from safescore.problems import Problem, Report
 from safescore.render.terminal import problem_report
 from safescore.results.model import Result
 from safescore.results.periods import check_period, normalize_period
@@ -28,57 +27,61 @@ from safescore.rubric.check import check_rubric
 from safescore.rubric.model import Rubric, Unit
 
 
-def load_checked(rubric_path: Path, console: Console, as_json: bool, quiet: bool) -> Rubric:
-    """The rubric, or exit 2 after listing every problem in it."""
+def load_checked(rubric_path: Path, out: Out, what: str = "评分") -> Rubric:
+    """The rubric, or exit 2 after listing every problem in it (a missing file too: a bad argument)."""
     report = Report()
     rubric = check_rubric(rubric_path, report)
     if rubric is None or not report.ok:
-        if as_json:
-            emit_json({"ok": False, **validation_dict(report.problems)})
-        if not quiet or not as_json:
-            problem_report(console, report.problems, title="规则检查")
-            console.print(f"[bold red]规则文件 {rubric_path} 有错误，未进行评分。[/bold red]")
+        out.problems(EXIT_USAGE, report.problems)
+        if not (out.quiet and out.as_json):
+            problem_report(out.console, report.problems, title="规则检查")
+            out.console.print(f"[bold red]规则文件 {rubric_path} 有错误，未进行{what}。[/bold red]")
         raise typer.Exit(EXIT_USAGE)
     return rubric
 
 
-def parse_sources(rubric: Rubric, items: list[str] | None, console: Console) -> dict[str, list[str]]:
+def parse_sources(rubric: Rubric, items: list[str] | None, out: Out) -> dict[str, list[str]]:
     """``--source NAME=PATH`` options grouped by name; a name the rubric does not declare is exit 2."""
-    out: dict[str, list[str]] = {}
+    grouped: dict[str, list[str]] = {}
     for raw in items or []:
         name, sep, path = raw.partition("=")
         name = name.strip()
         if not sep or not name or not path:
-            raise usage_error(console, f"--source 应写作 名称=路径，得到“{raw}”")
+            raise out.usage(f"--source 应写作 名称=路径，得到“{raw}”", code="bad-source")
         if name == "return":
-            raise usage_error(console, "单位自己的回执直接作为参数给出，不需要 --source return=")
+            raise out.usage("单位自己的回执直接作为参数给出，不需要 --source return=", code="bad-source")
         if name not in rubric.sources and name not in rubric.records:
             known = "、".join([*rubric.sources, *rubric.records]) or "（规则未声明任何 sources 或 records）"
-            raise usage_error(console, f"未知的来源或台账 {name}；规则中声明的来源和台账：{known}")
-        out.setdefault(name, []).append(path)
-    return out
+            raise out.usage(
+                f"未知的来源或台账 {name}；规则中声明的来源和台账：{known}", code="unknown-source"
+            )
+        grouped.setdefault(name, []).append(path)
+    return grouped
 
 
-def checked_period(rubric: Rubric, period: str | None, console: Console) -> str | None:
+def checked_period(rubric: Rubric, period: str | None, out: Out) -> str | None:
     """``--period`` normalised (2022q1 → 2022Q1) and checked against the rubric's period kind."""
     if period is None:
         return None
     p = normalize_period(period) if not period.strip()[4:5] == "-" else period.strip()
     msg = check_period(p, rubric.period)
     if msg:
-        raise usage_error(console, msg)
+        raise out.usage(msg, code="bad-period")
     return p
 
 
-def check_paths(paths: list[Path], sources: dict[str, list[str]], console: Console) -> None:
+def check_paths(paths: list[Path], sources: dict[str, list[str]], out: Out) -> None:
     """Exit 3 naming every input or source path that does not exist."""
     missing = [str(p) for p in [*paths, *(Path(x) for v in sources.values() for x in v)] if not p.exists()]
     if missing:
-        console.print("[bold red]无法读取：[/bold red]" + "、".join(missing) + " 不存在")
+        out.console.print("[bold red]无法读取：[/bold red]" + "、".join(missing) + " 不存在")
+        out.problems(
+            EXIT_IO, [Problem("input-not-found", f"{m} 不存在", category="io", file=m) for m in missing]
+        )
         raise typer.Exit(EXIT_IO)
 
 
-def registry(rubric: Rubric, units_file: Path | None, console: Console) -> list[Unit]:
+def registry(rubric: Rubric, units_file: Path | None, out: Out) -> list[Unit]:
     """The rubric's units, merged with ``--units FILE`` when given."""
     if units_file is None:
         return list(rubric.units)
@@ -86,12 +89,12 @@ def registry(rubric: Rubric, units_file: Path | None, console: Console) -> list[
 
     report = Report()
     if not units_file.exists():
-        console.print(f"[bold red]无法读取：[/bold red]{units_file} 不存在")
-        raise typer.Exit(EXIT_IO)
+        raise out.io(f"无法读取：{units_file} 不存在", code="input-not-found", file=str(units_file))
     table = read_units_table(units_file, rubric, report)
     merged = merge_units(list(rubric.units), table, report)
     if not report.ok:
-        problem_report(console, report.problems, title="单位名单")
+        out.problems(EXIT_USAGE, report.problems)
+        problem_report(out.console, report.problems, title="单位名单")
         raise typer.Exit(EXIT_USAGE)
     return merged
 
@@ -140,21 +143,18 @@ def scored_run(
     source: list[str] | None,
     period: str | None,
     units: Path | None,
-    console: Console,
+    out: Out,
     *,
-    as_json: bool,
-    quiet: bool,
     strict: bool,
     latest: bool,
     jobs: int | None,
-    show_progress: bool,
 ) -> tuple[Rubric, dict[str, list[str]], str | None, list[Unit], Result]:
     """Check the options, read and score (exits on usage or read errors)."""
-    r = load_checked(rubric, console, as_json, quiet)
-    sources = parse_sources(r, source, console)
-    p = checked_period(r, period, console)
-    check_paths(inputs, sources, console)
-    units_list = registry(r, units, console)
+    r = load_checked(rubric, out)
+    sources = parse_sources(r, source, out)
+    p = checked_period(r, period, out)
+    check_paths(inputs, sources, out)
+    units_list = registry(r, units, out)
     result = read_and_score(
         r,
         inputs,
@@ -162,8 +162,8 @@ def scored_run(
         p,
         strict=strict,
         latest=latest,
-        show_progress=show_progress,
-        console=console,
+        show_progress=out.chatty,
+        console=out.console,
         units=units_list,
         jobs=jobs,
     )

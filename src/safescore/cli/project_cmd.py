@@ -12,19 +12,43 @@ from pathlib import Path
 
 from rich.console import Console
 
+from safescore.cli.output import emit_json, error_payload
+from safescore.problems import Category, Problem
 from safescore.project.config import CONFIG_NAME, ProjectError, find_config
 from safescore.project.init import init_project
-from safescore.project.run import EXIT_OK, EXIT_USAGE, RunOutcome, execute
+from safescore.project.run import EXIT_IO, EXIT_OK, EXIT_USAGE, RunOutcome, execute
 
 
-def cmd_init(directory: Path, example: str | None, console: Console) -> int:
-    """Create the project folder ``directory``; 0 done, 2 bad example/existing config, 3 cannot write."""
+def cmd_init(
+    directory: Path, example: str | None, console: Console, *, quiet: bool = False, as_json: bool = False
+) -> int:
+    """Create the project folder ``directory``; 0 done, 2 bad example/existing config, 3 cannot write.
+
+    With ``as_json`` stdout gets ``{"ok", "exit_code", "directory", "config", "files"}``
+    (or the JSON error document); ``quiet`` prints only errors.
+    """
     try:
         written = init_project(Path(directory), example)
     except ProjectError as exc:
         console.print(f"[bold red]{exc.message}[/bold red]")
+        if as_json:
+            category: Category = "io" if exc.exit_code == EXIT_IO else "usage"
+            emit_json(error_payload(exc.exit_code, [Problem("init-failed", exc.message, category=category)]))
         return exc.exit_code
     config = Path(directory) / CONFIG_NAME
+    if as_json:
+        files = [str(p) for p in written]
+        emit_json(
+            {
+                "ok": True,
+                "exit_code": EXIT_OK,
+                "directory": str(directory),
+                "config": str(config),
+                "files": files,
+            }
+        )
+    if quiet or as_json:
+        return EXIT_OK
     console.print(f"已创建项目 {directory}（{len(written)} 个文件和文件夹），配置文件 {config}")
     if example:
         console.print(f"运行示例：cd {directory} && safescore run")

@@ -8,7 +8,6 @@ from typing import Annotated
 import typer
 
 from safescore.cli.options import (
-    EXIT_IO,
     EXIT_OK,
     SUPPORTED_FORMATS,
     DbOpt,
@@ -21,15 +20,17 @@ from safescore.cli.options import (
     RubricArg,
     TemplateOpt,
 )
-from safescore.cli.output import check_lang, emit_json, make_console, usage_error
+from safescore.cli.output import Out, check_lang, emit_json
 from safescore.cli.pipeline import issuer_of
 from safescore.render.outputs import write_all
 
 
 def report(
-    results: Annotated[Path, typer.Argument(help="safescore score 写出的 results.json。")],
+    results: Annotated[
+        Path, typer.Argument(metavar="RESULTS.json", help="safescore score 写出的 results.json。")
+    ],
     fmt: Annotated[str, typer.Option("--format", help="docx、html、xlsx，逗号分隔。")] = "docx,html",
-    out: Annotated[
+    out_dir: Annotated[
         Path | None, typer.Option("-o", "--out", help="输出文件夹（默认：results.json 所在文件夹）。")
     ] = None,
     letters: Annotated[bool, typer.Option("--letters", help="同时生成逐单位反馈单。")] = False,
@@ -44,22 +45,23 @@ def report(
     """不重新读取报表，直接由 results.json 重新生成通报、反馈单或 Excel。"""
     from safescore.results.load import load_result
 
-    console = make_console(as_json)
-    lang = check_lang(lang, console)
+    out = Out.make(as_json, quiet)
+    lang = check_lang(lang, out)
     formats = [f.strip() for f in fmt.split(",") if f.strip()]
     bad = [f for f in formats if f not in ("docx", "html", "xlsx")]
     if bad or not formats:
-        raise usage_error(console, f"report 的 --format 只能是 docx、html、xlsx，得到 {fmt}")
+        raise out.usage(f"report 的 --format 只能是 docx、html、xlsx，得到 {fmt}", code="bad-format")
     if template is not None and not template.exists():
-        raise usage_error(console, f"Word 模板 {template} 不存在")
+        raise out.usage(f"Word 模板 {template} 不存在", code="template-not-found")
     try:
         result = load_result(results)
     except OSError as exc:
-        console.print(f"[bold red]无法读取 {results}：{exc.strerror or exc}[/bold red]")
-        raise typer.Exit(EXIT_IO) from None
+        raise out.io(
+            f"无法读取 {results}：{exc.strerror or exc}", "results-unreadable", str(results)
+        ) from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise usage_error(console, f"{results} 不是有效的 safescore 结果文件：{exc}") from None
-    target = out or results.parent
+        raise out.usage(f"{results} 不是有效的 safescore 结果文件：{exc}", code="results-invalid") from None
+    target = out_dir or results.parent
     try:
         written = write_all(
             result,
@@ -73,12 +75,11 @@ def report(
             letter_charts=letter_charts,
         )
     except OSError as exc:
-        console.print(f"[bold red]无法写入 {target}：{exc.strerror or exc}[/bold red]")
-        raise typer.Exit(EXIT_IO) from None
+        raise out.io(f"无法写入 {target}：{exc.strerror or exc}", "output-unwritable", str(target)) from None
     if as_json:
         emit_json({"files": written})
     elif not quiet:
-        console.print(f"已写出 {len(written)} 个文件到 {target}")
+        out.console.print(f"已写出 {len(written)} 个文件到 {target}")
     raise typer.Exit(EXIT_OK)
 
 
@@ -86,7 +87,7 @@ def annual(
     rubric: RubricArg,
     year: Annotated[str, typer.Option("--year", help="年度，如 2022。")],
     db: DbOpt = None,
-    out: Annotated[Path | None, typer.Option("-o", "--out", help="输出文件夹。")] = None,
+    out_dir: Annotated[Path | None, typer.Option("-o", "--out", help="输出文件夹。")] = None,
     fmt: Annotated[str, typer.Option("--format", help="table,json,xlsx,html,docx。")] = "table,json",
     lang: LangOpt = "zh",
     as_json: JsonOpt = False,
@@ -97,10 +98,12 @@ def annual(
     from safescore.render.i18n import use_lang
 
     formats = [f.strip() for f in fmt.split(",") if f.strip()]
-    console = make_console(as_json)
+    out = Out.make(as_json, quiet)
     bad = [f for f in formats if f not in SUPPORTED_FORMATS]
     if bad:
-        raise usage_error(console, f"未知的输出格式 {'、'.join(bad)}；可用：{'、'.join(SUPPORTED_FORMATS)}")
-    with use_lang(check_lang(lang, console)):  # run_annual renders without a language of its own
-        code = run_annual(rubric, year, db, out, formats, as_json, quiet, console)
+        raise out.usage(
+            f"未知的输出格式 {'、'.join(bad)}；可用：{'、'.join(SUPPORTED_FORMATS)}", code="bad-format"
+        )
+    with use_lang(check_lang(lang, out)):  # run_annual renders without a language of its own
+        code = run_annual(rubric, year, db, out_dir, formats, as_json, quiet, out.console)
     raise typer.Exit(code)

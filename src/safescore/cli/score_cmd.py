@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from safescore.cli.options import (
-    EXIT_IO,
     EXIT_OK,
     SUPPORTED_FORMATS,
     DbOpt,
@@ -29,7 +28,7 @@ from safescore.cli.options import (
     TemplateOpt,
     UnitsOpt,
 )
-from safescore.cli.output import check_lang, emit_json, make_console, result_exit_code, usage_error
+from safescore.cli.output import Out, check_lang, emit_json, result_exit_code
 from safescore.cli.pipeline import issuer_of, scored_run
 from safescore.render.outputs import write_all
 from safescore.render.terminal import problem_report, ranking_tables
@@ -40,7 +39,7 @@ def score(
     inputs: InputsArg,
     source: SourceOpt = None,
     period: PeriodOpt = None,
-    out: Annotated[
+    out_dir: Annotated[
         Path | None,
         typer.Option(
             "-o",
@@ -71,29 +70,19 @@ def score(
     quiet: QuietOpt = False,
 ) -> None:
     """评分并排名：终端排名表，-o 文件夹中写出 results.json 等。"""
-    console = make_console(as_json)
-    lang = check_lang(lang, console)
+    out = Out.make(as_json, quiet)
+    console = out.console
+    lang = check_lang(lang, out)
     formats = [f.strip() for f in fmt.split(",") if f.strip()]
     for f in formats:
         if f not in SUPPORTED_FORMATS:
-            raise usage_error(console, f"未知的输出格式 {f}；可用：{'、'.join(SUPPORTED_FORMATS)}")
+            raise out.usage(f"未知的输出格式 {f}；可用：{'、'.join(SUPPORTED_FORMATS)}", code="bad-format")
     if letters and not {"html", "docx"} & set(formats):
         formats += ["html", "docx"]
     if template is not None and not template.exists():
-        raise usage_error(console, f"Word 模板 {template} 不存在")
+        raise out.usage(f"Word 模板 {template} 不存在", code="template-not-found")
     _, sources, p, _, result = scored_run(
-        rubric,
-        inputs,
-        source,
-        period,
-        units,
-        console,
-        as_json=as_json,
-        quiet=quiet,
-        strict=strict,
-        latest=latest,
-        jobs=jobs,
-        show_progress=not (quiet or as_json),
+        rubric, inputs, source, period, units, out, strict=strict, latest=latest, jobs=jobs
     )
     history = None
     if p is not None and not no_history:
@@ -105,13 +94,13 @@ def score(
         result = with_previous(result, history_cmd.previous_for(result, db, no_history))
         result = with_history(result, history_for(result, db, no_history))  # trend across periods
     code = result_exit_code(result)
-    if out is not None and not (strict and code != EXIT_OK):
+    if out_dir is not None and not (strict and code != EXIT_OK):
         options = {"formats": formats, "strict": strict, "latest": latest, "sources": sorted(sources)}
         options |= {"lang": lang, "letter_charts": letter_charts}
         try:
             written = write_all(
                 result,
-                out,
+                out_dir,
                 formats=formats,
                 letters=letters,
                 issuer=issuer_of(issuer, doc_number),
@@ -121,16 +110,16 @@ def score(
                 letter_charts=letter_charts,
             )
         except OSError as exc:
-            console.print(f"[bold red]无法写入输出文件夹 {out}：{exc.strerror or exc}[/bold red]")
-            raise typer.Exit(EXIT_IO) from None
-        if not quiet and not as_json:
-            console.print(f"已写出：{'、'.join(str(out / w) for w in written)}")
-    elif out is not None:
+            msg = f"无法写入输出文件夹 {out_dir}：{exc.strerror or exc}"
+            raise out.io(msg, "output-unwritable", str(out_dir)) from None
+        if out.chatty:
+            console.print(f"已写出：{'、'.join(str(out_dir / w) for w in written)}")
+    elif out_dir is not None:
         console.print("[bold red]--strict：存在错误，未写出结果。[/bold red]")
     if history is not None and not (strict and code != EXIT_OK):
         manifest = None
-        if out is not None and (out / "manifest.json").exists():
-            manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+        if out_dir is not None and (out_dir / "manifest.json").exists():
+            manifest = json.loads((out_dir / "manifest.json").read_text(encoding="utf-8"))
         history.store_after_score(result, manifest, db, no_history, console, quiet=quiet or as_json)
     if as_json:
         emit_json(result.to_dict())
