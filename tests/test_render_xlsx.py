@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from safescore import Problem, Result
 from safescore.api import score
-from safescore.render.xlsx import risky, write_results_xlsx
+from safescore.render.xlsx import risky, write_results_xlsx, write_validation_xlsx
 
 SHEET_NAMES = ["排名", "得分明细", "扣分说明", "问题清单", "数据校验", "说明"]
 HYPERLINK = '=HYPERLINK("http://x","y")'
@@ -283,3 +283,33 @@ def test_english_sheet_names(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(path)
     assert wb.sheetnames == ["Ranking", "Item scores", "Deductions", "Problems", "Validation", "About"]
     assert [c.value for c in wb["Deductions"][1]][:4] == ["Unit", "Group", "Item", "Title"]
+
+
+# ----------------------------------------------------------------- validation.xlsx (SPEC 4.6)
+
+
+def test_validation_xlsx_one_row_per_problem_errors_first(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(EPOCH))
+    problems = [
+        Problem("value-suspicious", "数值可疑", "warning", file="a.xlsx", sheet="表1", cell="C4", unit="甲局"),
+        Problem("not-a-number", "不是数字", "error", file="a.xlsx", sheet="表1", cell="B3", unit="乙局",
+                field="meetings", value=HYPERLINK, expected="整数"),
+    ]  # fmt: skip
+    write_validation_xlsx(problems, tmp_path / "v.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "v.xlsx")
+    assert book.sheetnames == ["数据校验"]
+    ws = book["数据校验"]
+    assert ws.freeze_panes == "A2"
+    got = table(ws)
+    assert [(r["级别"], r["代码"], r["工作表"], r["单元格"], r["单位"]) for r in got] == [
+        ("错误", "not-a-number", "表1", "B3", "乙局"),
+        ("警告", "value-suspicious", "表1", "C4", "甲局"),
+    ]
+    cell = ws.cell(2, 10)  # 所见值: text from a return, never a formula
+    assert cell.value == HYPERLINK and cell.data_type == "s" and cell.quotePrefix
+    write_validation_xlsx(problems, tmp_path / "again.xlsx")
+    assert (tmp_path / "v.xlsx").read_bytes() == (tmp_path / "again.xlsx").read_bytes()
+    write_validation_xlsx([], tmp_path / "empty.xlsx", lang="en")
+    assert rows(openpyxl.load_workbook(tmp_path / "empty.xlsx")["Validation"])[0][0] == "Severity"

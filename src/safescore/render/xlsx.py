@@ -7,7 +7,7 @@ SOURCE_DATE_EPOCH when set, so equal results give equal bytes.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ from openpyxl.styles import Alignment, PatternFill
 
 from safescore import __version__
 from safescore.engine.reasons import fmt
-from safescore.problems import ROW_COLUMNS, SEVERITY_LABEL, Report
+from safescore.problems import ROW_COLUMNS, SEVERITY_LABEL, Problem, Report
 from safescore.render import _xlsx_style as xs
 from safescore.render._xlsx_save import workbook_bytes
 from safescore.render._xlsx_sheet import Sheet, show
@@ -208,9 +208,14 @@ def _issues(sh: Sheet, result: Result) -> None:
 
 
 def _validation(sh: Sheet, result: Result) -> None:
+    _problem_rows(sh, result.problems)
+
+
+def _problem_rows(sh: Sheet, problems: Sequence[Problem]) -> None:
+    """数据校验: one row per problem (SPEC 4.6), errors first."""
     sh.header(1, CHECK_HEAD)
     order = {"error": 0, "warning": 1, "info": 2}
-    rows = sorted(Report(list(result.problems)).to_rows(), key=lambda r: order.get(r["severity"], 3))
+    rows = sorted(Report(list(problems)).to_rows(), key=lambda r: order.get(r["severity"], 3))
     for row, data in enumerate(rows, start=2):
         sev = data["severity"]
         for col, key in enumerate(ROW_COLUMNS, start=1):
@@ -276,4 +281,17 @@ def write_results_xlsx(
     sheet; without it the result's own input list is used.
     """
     wb = results_workbook(result, manifest=manifest, lang=lang)
+    write_atomic(Path(path), workbook_bytes(wb, build_time()))
+
+
+def write_validation_xlsx(problems: Sequence[Problem], path: Path, *, lang: str | None = "zh") -> None:
+    """Write ``validation.xlsx`` (SPEC 4.6) atomically: the 数据校验 sheet of ``results.xlsx`` on
+    its own, one row per problem (file, sheet, cell, unit, field, value seen, expected, severity),
+    errors first; byte-identical for equal problems under SOURCE_DATE_EPOCH."""
+    lang = resolve(lang)
+    wb = Workbook()
+    wb.remove(wb.active)
+    _problem_rows(Sheet(wb.create_sheet(SHEETS[lang][4]), 0, lang), problems)
+    wb.properties.creator = "safescore"
+    wb.properties.title = SHEETS[lang][4]
     write_atomic(Path(path), workbook_bytes(wb, build_time()))
