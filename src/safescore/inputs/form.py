@@ -11,6 +11,7 @@ form's own rows are looked at: this runs on thousands of files.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from typing import Any
 
 from safescore.inputs import form_layout as fl
 from safescore.inputs.clean import (
@@ -185,15 +186,38 @@ def _pick_form_sheet(wb: WorkbookData, out: Out) -> tuple[SheetGrid, Header] | N
 # --- field rows and self-scores ----------------------------------------------------------
 
 _Resolve = Callable[[str, str], "tuple[str, str] | None"]
+# (code text, name text, resolve(code, name)) by the raw code and name cells: every return
+# of a batch repeats the template's rows, so each pair is normalised and resolved once
+_RowMemo = dict[tuple[object, object], tuple[str, str, "tuple[str, str] | None"]]
+_ROW_MEMO_MAX = 1 << 13
+
+
+def _row_key(memo: _RowMemo, code_raw: object, name_raw: object, resolve: _Resolve) -> tuple[str, str, Any]:
+    """(code, name, resolve(code, name)) of one row's code and name cells, remembered for text cells."""
+    text_only = code_raw.__class__ in _TEXTISH and name_raw.__class__ in _TEXTISH
+    got = memo.get((code_raw, name_raw)) if text_only else None
+    if got is None:
+        code = as_text(code_raw) if code_raw is not None else ""
+        name = as_text(name_raw) if name_raw is not None else ""
+        got = (code, name, resolve(code, name) if code or name else None)
+        if text_only:
+            if len(memo) >= _ROW_MEMO_MAX:
+                memo.clear()
+            memo[(code_raw, name_raw)] = got
+    return got
+
+
+_TEXTISH = (str, type(None))
 
 
 def _keyed_rows(
-    sheet: SheetGrid, header: Header, resolve: _Resolve, kind: str, unit: str, out: Out
+    sheet: SheetGrid, header: Header, resolve: _Resolve, kind: str, unit: str, out: Out, memo: _RowMemo
 ) -> Iterator[tuple[int, int, str]]:
     """(row, value column, key) of each row naming a known field/item, the first time only.
 
-    ``resolve(code, name)`` gives (key, display name). Rows naming nothing known
-    are warned about only when they carry a value; a repeated key is an error.
+    ``resolve(code, name)`` gives (key, display name); ``memo`` remembers it for this
+    ``resolve``. Rows naming nothing known are warned about only when they carry a
+    value; a repeated key is an error.
     """
     cols = {k: c for c, k in header.columns.items()}
     code_col, name_col, vcol = cols.get("code"), cols.get("name"), cols["value"]
@@ -202,14 +226,20 @@ def _keyed_rows(
         ("填报字段", "填报值", "本考核") if kind == "field" else ("考核指标", "自评分", unit)
     )
     seen: dict[str, str] = {}
-    for r in range(data_start(sheet, header), sheet.n_rows):
-        code = as_text(sheet.value(r, code_col)) if code_col is not None else ""
-        name = as_text(sheet.value(r, name_col)) if name_col is not None else ""
-        if not code and not name:
+    rows, hidden, uncached = sheet.rows, sheet.hidden_rows, sheet.uncached_formulas
+    for r in range(data_start(sheet, header), len(rows)):
+        row = rows[r]
+        n = len(row)
+        code_raw = row[code_col] if code_col is not None and code_col < n else None
+        name_raw = row[name_col] if name_col is not None and name_col < n else None
+        if code_raw is None and name_raw is None:
             continue  # blank, or a section heading merged across the row
-        hit, cell, raw = resolve(code, name), cell_name(r, vcol), sheet.value(r, vcol)
+        code, name, hit = _row_key(memo, code_raw, name_raw, resolve)
+        if not code and not name:
+            continue
+        cell, raw = cell_name(r, vcol), row[vcol] if vcol < n else None
         if hit is None:
-            if not is_missing_marker(raw) or (r, vcol) in sheet.uncached_formulas:
+            if not is_missing_marker(raw) or (r, vcol) in uncached:
                 msg = f"第{r + 1}行“{name or code}”不是{owner}的{noun}，其{value_noun}未使用"
                 kw = {"unit": unit, "value": name or code, "expected": f"{owner}的{noun}编码或名称"}
                 out.add(f"form-unknown-{kind}", msg, sheet.name, cell, "warning", **kw)
@@ -220,7 +250,7 @@ def _keyed_rows(
             out.add(f"duplicate-{kind}", msg, sheet.name, cell, unit=unit, field=key, value=as_text(raw))
             continue
         seen[key] = cell
-        if r in sheet.hidden_rows:
+        if r in hidden:
             msg = f"“{title}”所在的第{r + 1}行被隐藏，仍采用其{value_noun}"
             out.add("hidden-row", msg, sheet.name, cell, "warning", unit=unit, field=key)
         yield r, vcol, key
@@ -228,18 +258,20 @@ def _keyed_rows(
 
 def _read_fields(sheet: SheetGrid, header: Header, rubric: Rubric, ret: UnitReturn, out: Out) -> None:
     fmatch = field_matcher(rubric)
+    fields = rubric.fields
 
     def resolve(code: str, name: str) -> tuple[str, str] | None:
         # The code is exact and survives a relabelled rubric; the label is the fallback.
-        fid = code if code in rubric.fields else None
+        fid = code if code in fields else None
         fid = fid or (fmatch(normalize_label(code)) if code else None)
         fid = fid or (fmatch(normalize_label(name)) if name else None)
-        return (fid, rubric.fields[fid].label) if fid else None
+        return (fid, fields[fid].label) if fid else None
 
     memo = clean_memo(rubric)
-    for r, c, fid in _keyed_rows(sheet, header, resolve, "field", ret.unit, out):
-        fd = rubric.fields[fid]
-        ret.values[fid] = read_cell(sheet, r, c, fid, fd, ret.unit, out.fname, out.report, memo)
+    rows: _RowMemo = _per_rubric(rubric, "form-rows:field", dict)
+    fname, report, unit, values = out.fname, out.report, ret.unit, ret.values
+    for r, c, fid in _keyed_rows(sheet, header, resolve, "field", unit, out, rows):
+        values[fid] = read_cell(sheet, r, c, fid, fields[fid], unit, fname, report, memo)
 
 
 def _self_sheet(wb: WorkbookData, form: SheetGrid) -> tuple[SheetGrid, Header] | None:
@@ -269,15 +301,20 @@ def _read_self_scores(
     if found is None:
         return
     sheet, header = found
-    keys: dict[str, Item] = _per_rubric(rubric, "items:" + unit.group, lambda: _item_keys(rubric, unit.group))
+    group = unit.group
+    keys: dict[str, Item] = _per_rubric(rubric, "items:" + group, lambda: _item_keys(rubric, group))
+    rows: _RowMemo = _per_rubric(rubric, "form-rows:items:" + group, dict)
     memo = clean_memo(rubric)
+    by_id: dict[str, Item] = _per_rubric(
+        rubric, "items-by-id:" + group, lambda: {i.id: i for i in keys.values()}
+    )
 
     def resolve(code: str, name: str) -> tuple[str, str] | None:
         it = keys.get(normalize_name(code).casefold()) or keys.get(normalize_name(name).casefold())
         return (it.id, it.title) if it else None
 
-    for r, c, iid in _keyed_rows(sheet, header, resolve, "item", unit.name, out):
-        fv = _self_value(sheet, r, c, keys[normalize_name(iid).casefold()], unit, out, memo)
+    for r, c, iid in _keyed_rows(sheet, header, resolve, "item", unit.name, out, rows):
+        fv = _self_value(sheet, r, c, by_id[iid], unit, out, memo)
         if fv is not None:
             ret.self_scores[iid] = fv
 
@@ -292,18 +329,20 @@ def _self_value(
         out.add(code, message, pos.sheet, pos.cell, **kw)
         return FieldValue(None, raw, pos, invalid=code)
 
-    what = f"{unit.name} 对“{item.title}”的自评分"
+    def what() -> str:
+        return f"{unit.name} 对“{item.title}”的自评分"
+
     if (r, c) in sheet.uncached_formulas:
-        msg = f"{what}是公式但没有计算结果，请在 Excel 中打开并保存后重新报送"
+        msg = f"{what()}是公式但没有计算结果，请在 Excel 中打开并保存后重新报送"
         return bad("formula-no-cache", msg, "已计算的数值（在 Excel/WPS 中保存一次）")
     try:
         value = memo_clean(memo, "", raw, parse_number)  # "" is no field id
     except CleanError as exc:
-        return bad(exc.code, f"{what}“{as_text(raw)}”不是数字", exc.expected)
+        return bad(exc.code, f"{what()}“{as_text(raw)}”不是数字", exc.expected)
     if value is None:
         return None  # no self-score for this item
     points = item.points_for(unit.group)
     # Bonus and penalty items have no points of their own, so only section items are bounded.
     if points is not None and not 0 <= value <= points:
-        return bad("self-score-out-of-range", f"{what} {value} 超出该项分值 0～{points}", f"0～{points}")
+        return bad("self-score-out-of-range", f"{what()} {value} 超出该项分值 0～{points}", f"0～{points}")
     return new_field_value(value, raw, pos)

@@ -18,6 +18,7 @@ Kind = Literal["xlsx", "xls", "csv", "ods"]
 SheetSelect = Callable[[list[str]], Collection[str] | None]
 
 _MERGED_INDEX_ROWS = 100_000  # rows covered by merged ranges that are indexed for merged_value
+_MERGED_INDEX_CELLS = 20_000  # below this many covered cells they are indexed cell by cell
 
 
 @dataclass
@@ -32,6 +33,10 @@ class SheetGrid:
     uncached_formulas: set[tuple[int, int]] = field(default_factory=set)
     _n_cols: int = field(default=0, init=False, repr=False, compare=False)
     _n_cols_key: tuple[int, int] | None = field(default=None, init=False, repr=False, compare=False)
+    # merged ranges indexed for merged_value: covered cell -> top-left, or by row, or neither
+    _merged_cells: dict[tuple[int, int], tuple[int, int]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
     _merged_index: dict[int, list[tuple[int, int, int, int]]] | None = field(
         default=None, init=False, repr=False, compare=False
     )
@@ -48,28 +53,70 @@ class SheetGrid:
         return None
 
     def merged_value(self, r: int, c: int) -> object:
-        """Value of the merged range's top-left cell if (r, c) is merged, else value(r, c)."""
-        if self.merged:
-            by_row = self._merged_by_row()
-            for r1, c1, r2, c2 in by_row.get(r, ()) if by_row is not None else self.merged:
-                if r1 <= r <= r2 and c1 <= c <= c2:
-                    return self.value(r1, c1)
-        return self.value(r, c)
+        """Value of the merged range's top-left cell if (r, c) is merged, else value(r, c).
 
-    def _merged_by_row(self) -> dict[int, list[tuple[int, int, int, int]]] | None:
-        """Merged ranges by the rows they cover (in ``merged`` order), built once; None when
-        they cover too many rows to index (a hostile A1:A1048576), so they are scanned."""
-        key = (len(self.merged), id(self.merged))
-        if self._merged_key != key:
-            index: dict[int, list[tuple[int, int, int, int]]] | None = {}
-            if sum(max(0, r2 - r1 + 1) for r1, _, r2, _ in self.merged) > _MERGED_INDEX_ROWS:
-                index = None
+        Where ranges overlap (a hostile file), the first in ``merged`` order wins.
+        """
+        merged = self.merged
+        if merged:
+            if self._merged_key != (len(merged), id(merged)):
+                self._index_merged()
+            cells = self._merged_cells
+            if cells is not None:
+                r, c = cells.get((r, c), (r, c))
             else:
-                for rng in self.merged:
-                    for rr in range(rng[0], rng[2] + 1):
-                        index.setdefault(rr, []).append(rng)  # type: ignore[union-attr]
-            self._merged_index, self._merged_key = index, key
-        return self._merged_index
+                by_row = self._merged_index
+                for r1, c1, r2, c2 in by_row.get(r, ()) if by_row is not None else merged:
+                    if r1 <= r <= r2 and c1 <= c <= c2:
+                        r, c = r1, c1
+                        break
+        rows = self.rows
+        if 0 <= r < len(rows):
+            row = rows[r]
+            if 0 <= c < len(row):
+                return row[c]
+        return None
+
+    def _index_merged(self) -> None:
+        """Index the merged ranges once (again if ``merged`` was changed): by covered cell when
+        they cover few cells, else by row when they cover few rows, else not at all (a hostile
+        A1:XFD1048576 is scanned, not indexed)."""
+        merged = self.merged
+        cells: dict[tuple[int, int], tuple[int, int]] | None = None
+        by_row: dict[int, list[tuple[int, int, int, int]]] | None = None
+        spans = [(max(0, r2 - r1 + 1), max(0, c2 - c1 + 1)) for r1, c1, r2, c2 in merged]
+        if sum(h * w for h, w in spans) <= _MERGED_INDEX_CELLS:
+            cells = {}
+            for r1, c1, r2, c2 in merged:
+                top = (r1, c1)
+                for rr in range(r1, r2 + 1):
+                    for cc in range(c1, c2 + 1):
+                        cells.setdefault((rr, cc), top)  # the first range covering a cell wins
+        elif sum(h for h, _ in spans) <= _MERGED_INDEX_ROWS:
+            by_row = {}
+            for rng in merged:
+                for rr in range(rng[0], rng[2] + 1):
+                    by_row.setdefault(rr, []).append(rng)
+        self._merged_cells, self._merged_index = cells, by_row
+        self._merged_key = (len(merged), id(merged))
+
+    def block(self, n_rows: int, n_cols: int) -> list[list[object]]:
+        """The top-left ``n_rows`` x ``n_cols`` values with merges followed (``merged_value`` of
+        each cell), built row by row rather than cell by cell."""
+        rows = self.rows
+        out = [(row[:n_cols] + [None] * (n_cols - len(row))) for row in rows[:n_rows]]
+        out += [[None] * n_cols for _ in range(n_rows - len(out))]
+        done: set[tuple[int, int]] = set()
+        for r1, c1, r2, c2 in self.merged:
+            if r1 >= n_rows or c1 >= n_cols or r2 < r1 or c2 < c1:
+                continue
+            top = self.value(r1, c1)
+            for rr in range(max(0, r1), min(r2, n_rows - 1) + 1):
+                for cc in range(max(0, c1), min(c2, n_cols - 1) + 1):
+                    if (rr, cc) not in done:  # the first range covering a cell wins
+                        done.add((rr, cc))
+                        out[rr][cc] = top
+        return out
 
     @property
     def n_rows(self) -> int:

@@ -60,7 +60,7 @@ def find_header(sheet: SheetGrid, match: Callable[[str], str | None], min_matche
     n_rows = min(sheet.n_rows, HEADER_SCAN_ROWS)
     n_cols = sheet.n_cols
     # The scanned rows' values, merges followed, each looked up once (header_text, inlined).
-    top = [[sheet.merged_value(r, c) for c in range(n_cols)] for r in range(n_rows)]
+    top = sheet.block(n_rows, n_cols)
     for r in range(n_rows):
         columns: dict[int, str] = {}
         texts: dict[int, str] = {}
