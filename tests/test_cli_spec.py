@@ -256,27 +256,20 @@ def test_every_parameter_has_help(run_cli: RunCli, name: str, cmd: Any) -> None:
         assert flag in out, f"{name} --help does not show {flag}"
 
 
-# --- found in the audit, owned elsewhere (strict xfails: they pass once fixed) ----------------------
+# --- found in the audit (fixed outside cli/) ------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="SPEC 4.6: validate -o should also write validation.xlsx; render/ has no writer for a "
-    "validation-only workbook (render/xlsx.py _validation builds only the 数据校验 sheet of results.xlsx)",
-)
 def test_validate_output_folder_has_validation_xlsx(run_cli: RunCli, tmp_path: Path) -> None:
     rubric, returns = tiny(tmp_path)
     code, _, err = run_cli("validate", rubric, returns, "--period", "2022Q1", "-o", tmp_path / "v")
     assert code == 0, err
     assert (tmp_path / "v" / "validation.json").is_file()
-    assert (tmp_path / "v" / "validation.xlsx").is_file()
+    from openpyxl import load_workbook
+
+    sheet = load_workbook(tmp_path / "v" / "validation.xlsx").worksheets[0]
+    assert sheet.title == "数据校验" and "文件" in [c.value for c in sheet[1]]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="inputs/read.py _read_inputs: a file named with --source is read again as a return when a "
-    "folder INPUT contains it (scores-as-return error, exit 1); it should be read only as its source",
-)
 def test_folder_input_holding_the_source_file(run_cli: RunCli, gangcheng_data: Path) -> None:
     onsite = gangcheng_data / f"onsite-{GANGCHENG_PERIOD}.xlsx"
     code, out, err = run_cli(
@@ -288,3 +281,22 @@ def test_folder_input_holding_the_source_file(run_cli: RunCli, gangcheng_data: P
 def test_root_is_the_repository() -> None:
     """Guard for the imports above: RUBRIC is the shipped Gangcheng rubric."""
     assert RUBRIC == ROOT / "rubrics" / "gangcheng-sanze.yaml" and RUBRIC.is_file()
+
+
+def test_an_unusable_word_template_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
+    rubric, returns = tiny(tmp_path)
+    code, _, err = run_cli(
+        "score", rubric, returns, "--period", "2022Q1", "--format", "json", "-o", tmp_path / "r"
+    )
+    assert code == 0, err
+    bad = tmp_path / "tpl.docx"
+    bad.write_text("not a Word file", encoding="utf-8")
+    runs = {
+        "score": ("score", rubric, returns, "--period", "2022Q1", "--format", "docx"),
+        "report": ("report", tmp_path / "r" / "results.json", "--format", "docx"),
+    }
+    for name, args in runs.items():
+        code, out, err = run_cli(*args, "--template", bad, "-o", tmp_path / name)
+        assert code == 2, out + err
+        assert "无法使用" in out + err and "Traceback" not in out + err
+        assert not (tmp_path / name).exists()  # refused before anything was read or written

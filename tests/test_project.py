@@ -14,6 +14,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from helpers import init_example, run_project_cli
 from rich.console import Console
 
 from safescore.cli.project_cmd import cmd_init, cmd_run
@@ -411,3 +412,17 @@ def test_output_lang_is_in_the_config_and_in_the_fingerprint(light: Path) -> Non
     assert UNCHANGED not in buf.getvalue()  # another language is another output
     html = (light / "out" / "2022Q1" / "bulletin.html").read_text(encoding="utf-8")
     assert "Notice of the" in html and "钢城区应急管理局" in html
+
+
+def test_an_unusable_word_template_in_the_config_stops_the_run_as_a_config_error(tmp_path: Path) -> None:
+    project = init_example(tmp_path, "gangcheng")
+    (project / "templates" / "bad.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    config = project / CONFIG_NAME
+    text = config.read_text(encoding="utf-8")
+    config.write_text(
+        text.replace("[templates]\n", '[templates]\nword = "templates/bad.docx"\n', 1), encoding="utf-8"
+    )
+    code, output = run_project_cli(project)
+    assert code == 2, output
+    assert "[templates] word" in output and "无法使用" in output and "Traceback" not in output
+    assert not any((project / "out").iterdir())

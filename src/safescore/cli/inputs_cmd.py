@@ -54,7 +54,7 @@ def validate(
     source: SourceOpt = None,
     period: PeriodOpt = None,
     out_dir: Annotated[
-        Path | None, typer.Option("-o", "--out", help="写出 validation.json 的文件夹。")
+        Path | None, typer.Option("-o", "--out", help="写出 validation.json 与 validation.xlsx 的文件夹。")
     ] = None,
     latest: LatestOpt = False,
     jobs: JobsOpt = None,
@@ -73,8 +73,10 @@ def validate(
     if out_dir is not None:
         try:
             from safescore.render.files import json_bytes, write_atomic
+            from safescore.render.xlsx import write_validation_xlsx
 
             write_atomic(out_dir / "validation.json", json_bytes(payload))
+            write_validation_xlsx(result.problems, out_dir / "validation.xlsx")
         except OSError as exc:
             raise out.io(
                 f"无法写入 {out_dir}：{exc.strerror or exc}", "output-unwritable", str(out_dir)

@@ -59,6 +59,20 @@ def parse_sources(rubric: Rubric, items: list[str] | None, out: Out) -> dict[str
     return grouped
 
 
+def check_word_template(template: Path | None, out: Out) -> None:
+    """Refuse a missing or unusable ``--template`` as a usage error, before anything is read."""
+    if template is None:
+        return
+    if not template.exists():
+        raise out.usage(f"Word 模板 {template} 不存在", code="template-not-found")
+    from safescore.render.docx import TemplateError, check_template
+
+    try:
+        check_template(template)
+    except TemplateError as exc:
+        raise out.usage(str(exc), code="template-unusable") from None
+
+
 def checked_period(rubric: Rubric, period: str | None, out: Out) -> str | None:
     """``--period`` normalised (2022q1 → 2022Q1) and checked against the rubric's period kind."""
     if period is None:

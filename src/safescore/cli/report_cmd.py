@@ -21,7 +21,7 @@ from safescore.cli.options import (
     TemplateOpt,
 )
 from safescore.cli.output import Out, check_lang, emit_json
-from safescore.cli.pipeline import issuer_of
+from safescore.cli.pipeline import check_word_template, issuer_of
 from safescore.render.outputs import write_all
 
 
@@ -51,8 +51,7 @@ def report(
     bad = [f for f in formats if f not in ("docx", "html", "xlsx")]
     if bad or not formats:
         raise out.usage(f"report 的 --format 只能是 docx、html、xlsx，得到 {fmt}", code="bad-format")
-    if template is not None and not template.exists():
-        raise out.usage(f"Word 模板 {template} 不存在", code="template-not-found")
+    check_word_template(template, out)
     try:
         result = load_result(results)
     except OSError as exc:

@@ -29,7 +29,7 @@ from safescore.cli.options import (
     UnitsOpt,
 )
 from safescore.cli.output import Out, check_lang, emit_json, result_exit_code
-from safescore.cli.pipeline import issuer_of, scored_run
+from safescore.cli.pipeline import check_word_template, issuer_of, scored_run
 from safescore.render.outputs import write_all
 from safescore.render.terminal import problem_report, ranking_tables
 
@@ -79,8 +79,7 @@ def score(
             raise out.usage(f"未知的输出格式 {f}；可用：{'、'.join(SUPPORTED_FORMATS)}", code="bad-format")
     if letters and not {"html", "docx"} & set(formats):
         formats += ["html", "docx"]
-    if template is not None and not template.exists():
-        raise out.usage(f"Word 模板 {template} 不存在", code="template-not-found")
+    check_word_template(template, out)
     _, sources, p, _, result = scored_run(
         rubric, inputs, source, period, units, out, strict=strict, latest=latest, jobs=jobs
     )

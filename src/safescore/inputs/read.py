@@ -216,9 +216,13 @@ def _read_inputs(
 ) -> Inputs:
     report = Report()
     registry = list(units if units is not None else rubric.units)
-    tasks = [(p, "return") for p in iter_input_files([Path(p) for p in paths], report)]
+    labelled: list[tuple[Path, str]] = []
     for name, spaths in (sources or {}).items():
-        tasks += [(p, name) for p in iter_input_files([Path(p) for p in spaths], report)]
+        labelled += [(p, name) for p in iter_input_files([Path(p) for p in spaths], report)]
+    # a folder INPUT may hold the scoresheets named by --source: those are read once, as their source
+    claimed = {p.resolve() for p, _ in labelled}
+    returns_in = iter_input_files([Path(p) for p in paths], report)
+    tasks = [(p, "return") for p in returns_in if p.resolve() not in claimed] + labelled
     reads = list(
         read_files(tasks, rubric, registry, period, jobs=jobs, progress=progress, file_timeout=limit)
     )

@@ -251,7 +251,8 @@ class ProjectConfig(_Section):
             if name not in known:
                 names = "、".join(known) or "（规则未声明任何 sources 或 records）"
                 raise ProjectError(
-                    f"{self.path}：[sources] {name}：规则中没有这个来源或台账；规则声明的来源与台账：{names}", 2
+                    f"{self.path}：[sources] {name}：规则中没有这个来源或台账；规则声明的来源与台账：{names}",
+                    2,
                 )
             for sp in paths:
                 if not sp.exists():
@@ -259,6 +260,13 @@ class ProjectConfig(_Section):
         tpl = self.template_path
         if tpl is not None and not tpl.is_file():
             raise ProjectError(f"{self.path}：[templates] word：Word 模板 {tpl} 不存在", 2)
+        if tpl is not None:
+            from safescore.render.docx import TemplateError, check_template
+
+            try:
+                check_template(tpl)
+            except TemplateError as exc:
+                raise ProjectError(f"{self.path}：[templates] word：{exc}", 2) from None
         return returns, sources
 
     def doc_number(self, *, year: int, period: str, seq: int) -> str:
