@@ -61,6 +61,8 @@ def find_header(sheet: SheetGrid, match: Callable[[str], str | None], min_matche
     n_cols = sheet.n_cols
     # The scanned rows' values, merges followed, each looked up once (header_text, inlined).
     top = sheet.block(n_rows, n_cols)
+    # Each distinct cell text is normalised and matched once: the upward look repeats them.
+    seen: dict[str, tuple[str, str | None]] = {}
     for r in range(n_rows):
         columns: dict[int, str] = {}
         texts: dict[int, str] = {}
@@ -69,7 +71,7 @@ def find_header(sheet: SheetGrid, match: Callable[[str], str | None], min_matche
         for c in range(n_cols):
             v = top[r][c]
             rr = r
-            while (v is None or str(v).strip() == "") and rr > floor:
+            while (v is None or (v.strip() if v.__class__ is str else str(v).strip()) == "") and rr > floor:
                 rr -= 1
                 v = top[rr][c]
             if v is None:
@@ -77,12 +79,15 @@ def find_header(sheet: SheetGrid, match: Callable[[str], str | None], min_matche
             text = v if isinstance(v, str) else str(v)
             if not text:
                 continue
-            key = normalize_label(text)
+            got = seen.get(text)
+            if got is None:
+                key = normalize_label(text)
+                got = seen[text] = (key, match(key))
+            key, hit = got
             if unit_col is None and key in UNIT_KEYS:
                 unit_col = c
                 texts[c] = text
                 continue
-            hit = match(key)
             if hit is not None and hit not in columns.values():
                 columns[c] = hit
                 texts[c] = text
