@@ -19,12 +19,15 @@ plain :class:`~decimal.Decimal` arithmetic.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from typing import Any, TypeVar
 
 import numpy as np
+
+T = TypeVar("T")
 
 LIMIT = 1 << 62  # headroom so a sum of two in-range mantissas still fits int64
 
@@ -76,27 +79,27 @@ class DecVec:
     @classmethod
     def from_decimals(cls, values: Sequence[Decimal | int | None]) -> DecVec:
         """Build from Decimals/ints; ``None`` marks a missing value."""
-        n = len(values)
-        na = np.fromiter((v is None for v in values), dtype=bool, count=n)
-        # A column repeats a few values in many Decimal objects: each distinct one (by its
-        # exact text, which keeps the exponent: "1.50" is not "1.5") is converted once.
-        exps: dict[str, int] = {}
-        keys: list[str | None] = []
-        for v in values:
-            if v is None:
-                keys.append(None)
-                continue
-            k = str(v) if v.__class__ is Decimal else str(Decimal(v))
-            if k not in exps:
-                exps[k] = _exponent(Decimal(k))
-            keys.append(k)
-        e = max(exps.values(), default=0)
-        scaled = {k: int(Decimal(k).scaleb(e)) for k in exps}
-        ints = [0 if k is None else scaled[k] for k in keys]
-        big = any(abs(i) >= LIMIT for i in ints)
+        return cls.from_texts(
+            [v if v is None else str(v) if v.__class__ is Decimal else str(Decimal(v)) for v in values]
+        )
+
+    @classmethod
+    def from_texts(cls, texts: Sequence[str | None]) -> DecVec:
+        """Build from exact decimal texts (``str`` of a Decimal: "1.50" keeps its exponent);
+        ``None`` marks a missing value. A column repeats a few values in many cells: each
+        distinct text is converted once."""
+        if not texts:
+            return cls(np.zeros(0, dtype=np.int64), 0, np.zeros(0, dtype=bool))
+        distinct = set(texts)
+        distinct.discard(None)
+        decs = {k: Decimal(k) for k in distinct if k is not None}
+        e = max((_exponent(d) for d in decs.values()), default=0)
+        scaled: dict[str | None, int] = {k: int(d.scaleb(e)) for k, d in decs.items()}
+        big = any(abs(i) >= LIMIT for i in scaled.values())
+        scaled[None] = 0
+        ints = list(map(scaled.__getitem__, texts))
         m = np.array(ints, dtype=object) if big else np.array(ints, dtype=np.int64)
-        if n == 0:
-            m = np.zeros(0, dtype=np.int64)
+        na = np.array([k is None for k in texts], dtype=bool)
         return cls(m, e, na)
 
     @classmethod
@@ -123,11 +126,7 @@ class DecVec:
         """The exact value (a rational shown to 28 digits) or None if missing."""
         if self.na[i]:
             return None
-        if self.d is not None and int(self.d[i]) != 1:
-            with localcontext() as ctx:
-                ctx.prec = 28
-                return Decimal(int(self.m[i])) / (Decimal(int(self.d[i])) * (Decimal(10) ** self.e))
-        return Decimal(f"{int(self.m[i])}E-{self.e}") if self.e else Decimal(int(self.m[i]))
+        return _decimal(int(self.m[i]), int(self.d[i]) if self.d is not None else 1, self.e)
 
     def fraction_at(self, i: int) -> Fraction | None:
         if self.na[i]:
@@ -135,22 +134,23 @@ class DecVec:
         den = (int(self.d[i]) if self.d is not None else 1) * 10**self.e
         return Fraction(int(self.m[i]), den)
 
-    def to_decimals(self) -> list[Decimal | None]:
-        """``decimal_at(i)`` for every i; equal mantissas (and denominators) share one
-        Decimal, so a column of repeated scores converts each distinct value once."""
-        ms, na = self.m.tolist(), self.na.tolist()
-        ds = self.d.tolist() if self.d is not None else None
-        seen: dict[object, Decimal | None] = {}
-        out: list[Decimal | None] = []
-        for i, m in enumerate(ms):
-            if na[i]:
-                out.append(None)
-                continue
-            key = m if ds is None else (m, ds[i])
-            dec = seen.get(key)
-            if dec is None:
-                dec = seen[key] = self.decimal_at(i)
-            out.append(dec)
+    def to_decimals(self, convert: Callable[[Decimal], T] | None = None) -> list[T | Decimal | None]:
+        """``decimal_at(i)`` for every i (then ``convert``, if given). Each distinct mantissa
+        (and denominator) is converted once and its Decimal shared by every unit that has it."""
+        e = self.e
+        ms = self.m.tolist()
+        if self.d is None:
+            table: dict[Any, Any] = {m: _decimal(m, 1, e) for m in set(ms)}
+            keys: list[Any] = ms
+        else:
+            keys = list(zip(ms, self.d.tolist(), strict=True))
+            table = {k: _decimal(k[0], k[1], e) for k in set(keys)}
+        if convert is not None:
+            table = {k: convert(v) for k, v in table.items()}
+        out = list(map(table.__getitem__, keys))
+        if self.na.any():
+            for i in np.flatnonzero(self.na).tolist():
+                out[i] = None
         return out
 
     def to_float(self) -> np.ndarray:
@@ -329,6 +329,15 @@ class DecVec:
         vals = self.m[~self.na]
         total = sum(int(x) for x in vals) if vals.dtype == object else int(vals.sum(dtype=object))
         return Decimal(f"{total}E-{self.e}") if self.e else Decimal(total)
+
+
+def _decimal(m: int, d: int, e: int) -> Decimal:
+    """m / (d * 10**e) as a Decimal: exact for d == 1, else shown to 28 digits."""
+    if d != 1:
+        with localcontext() as ctx:
+            ctx.prec = 28
+            return Decimal(m) / (Decimal(d) * (Decimal(10) ** e))
+    return Decimal(f"{m}E-{e}") if e else Decimal(m)
 
 
 def _mul(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -11,8 +11,10 @@ min(penalty items + warnings, cap)`` still holds. Pure: no I/O, no output librar
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import Any
 
 import numpy as np
 
@@ -90,14 +92,34 @@ class GroupScores:
         return len(self.units)
 
 
-def _field_column(fd: m.FieldDef, vals: list[FieldValue | None]) -> tuple[Vec | None, np.ndarray]:
-    invalid = np.fromiter(
-        (v is not None and v.invalid is not None for v in vals), dtype=bool, count=len(vals)
-    )
-    raw = [None if v is None or v.invalid is not None else v.value for v in vals]
-    na = np.fromiter((x is None for x in raw), dtype=bool, count=len(raw))
-    if fd.type in ("int", "number", "percent"):
-        return DecVec.from_decimals([x if isinstance(x, Decimal) else None for x in raw]), invalid
+_INVALID = object()  # a cell the reader could not clean (its own problem is already reported)
+_NUMERIC = ("int", "number", "percent")
+
+
+def _cells(values: dict[str, FieldValue], names: list[str], numeric: list[bool]) -> list[Any]:
+    """One unit's fields in ``names`` order: a number's exact text, another value as it is,
+    None if missing, ``_INVALID`` if invalid. Read unit by unit: a return's values lie
+    together in memory, so this is several times faster than one field across all units."""
+    out: list[Any] = []
+    for v, num in zip(map(values.get, names), numeric, strict=True):
+        if v is None:
+            out.append(None)
+        elif v.invalid is not None:
+            out.append(_INVALID)
+        elif num:
+            x = v.value
+            out.append(str(x) if isinstance(x, Decimal) else None)
+        else:
+            out.append(v.value)
+    return out
+
+
+def _field_column(fd: m.FieldDef, cells: Sequence[Any]) -> tuple[Vec | None, np.ndarray]:
+    invalid = np.array([x is _INVALID for x in cells], dtype=bool)
+    raw = [None if x is _INVALID else x for x in cells]
+    if fd.type in _NUMERIC:
+        return DecVec.from_texts(raw), invalid
+    na = np.array([x is None for x in raw], dtype=bool)
     if fd.type == "bool":
         return BoolVec(np.array([bool(x) for x in raw], dtype=bool) & ~na, na), invalid
     if fd.type in ("text", "choice"):
@@ -111,17 +133,23 @@ def build_env(
     """Columns for every field and target over ``units`` (missing values masked)."""
     env: dict[str, Vec] = {}
     invalid: dict[str, np.ndarray] = {}
-    none: dict[str, FieldValue] = {}
-    rows = [ret.values if (ret := inputs.returns.get(u.name)) is not None else none for u in units]
-    for name, fd in rubric.fields.items():
-        vals = [row.get(name) for row in rows]
-        col, inv = _field_column(fd, vals)
+    names = list(rubric.fields)
+    numeric = [fd.type in _NUMERIC for fd in rubric.fields.values()]
+    blank = [None] * len(names)
+    rows = [
+        blank if (ret := inputs.returns.get(u.name)) is None else _cells(ret.values, names, numeric)
+        for u in units
+    ]
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    for (name, fd), cells in zip(rubric.fields.items(), columns, strict=True):
+        col, inv = _field_column(fd, cells)
         if col is not None:
             env[name] = col
         invalid[name] = inv
+    unit_names = [u.name for u in units]
     for name in rubric.targets:
         per_unit = inputs.targets.get(name, {})
-        env[name] = DecVec.from_decimals([per_unit.get(u.name) for u in units])
+        env[name] = DecVec.from_decimals([per_unit.get(u) for u in unit_names])
     return env, invalid
 
 
