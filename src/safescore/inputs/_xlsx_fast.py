@@ -17,15 +17,33 @@ from collections.abc import Iterator
 from safescore.inputs._scan_base import MERGED_CAP, SheetScan, col_index, too_many
 from safescore.limits import InputLimits
 
-# Anything that needs expat: prefixed cell tags, DOCTYPE/CDATA/comments, single-quoted
+# Anything that needs expat: prefixed cell or row tags, DOCTYPE/CDATA/comments, single-quoted
 # attributes, an attribute value that starts with a character reference (t="&#101;" is an
-# error cell). A false positive only costs speed.
-_NEEDS_PARSE = (b":c", b"<!", b"='", b'="&')
+# error cell). Each needs a byte that plain sheets rarely hold (NUL, ':', '!', "'", '&'), so
+# one pass finds which of them occur and only those are searched for. A false positive
+# only costs speed.
+_ORDINARY = bytes(b for b in range(256) if b not in b"\x00:!'&")
+_PREFIXED_RE = re.compile(rb":(?:c|row)[\s/>]")
+_SINGLE_QUOTED_RE = re.compile(rb"=\s*'")
+_CHAR_REF_RE = re.compile(rb'=\s*"&')
 # a formula element (<f>, <f t=...>, <x:f>), but not data validations' <formula1>/<formula2>
 _FORMULA_RE = re.compile(rb"<(?:[A-Za-z0-9_]+:)?f[\s/>]")
+_PLAIN_FORMULA_RE = re.compile(rb"<f[\s/>]")
+_PREFIXED_FORMULA_RE = re.compile(rb":f[\s/>]")
+_HIDDEN_RE = re.compile(rb"hidden")
 _CELL_START_RE = re.compile(rb"<c[\s/>]")
-_CELL_ROW_RE = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{1,7})"')
-_CELL_COL_RE = re.compile(rb'<c r="([A-Z]{1,3})[0-9]{1,7}"')
+_CELL_REF_RE = re.compile(rb'<c r="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def _needs_expat(data: bytes, rare: bytes) -> bool:
+    """True if the sheet holds something only expat reads right; ``rare`` is ``data``'s rare bytes."""
+    return bool(rare) and (
+        b"\x00" in rare  # UTF-16 hides every ASCII marker from a byte search: expat decodes it
+        or (b"!" in rare and b"<!" in data)
+        or (b"'" in rare and _SINGLE_QUOTED_RE.search(data) is not None)
+        or (b"&" in rare and _CHAR_REF_RE.search(data) is not None)
+        or (b":" in rare and _PREFIXED_RE.search(data) is not None)
+    )
 
 
 _CHUNK = 1 << 22
@@ -44,33 +62,39 @@ def _chunks(data: bytes) -> Iterator[tuple[int, int]]:
 
 
 def fast_scan(data: bytes, lim: InputLimits, sheet: str | None) -> SheetScan | None:
-    # Plain-value sheets only need their extents. Every cell start must be a plain
-    # <c r="A1" or the full parse runs: no cell may slip past the size guard.
-    # Chunked, so millions of cells never become millions of objects at once.
-    # UTF-16 (NUL bytes) hides every ASCII marker from a byte search: expat decodes it.
-    if b"\x00" in data or any(marker in data for marker in _NEEDS_PARSE):
+    """The sheet's scan from byte patterns, or None when it must be parsed (see the module)."""
+    # Every cell start must be a plain <c r="A1" or the full parse runs: no cell may slip
+    # past the size guard. Chunked, so millions of cells never become millions of objects.
+    rare = data.translate(None, _ORDINARY)
+    if _needs_expat(data, rare):
         return None
-    hidden = b"hidden" in data
-    if hidden and b":row" in data:  # a prefixed row tag may be hidden
-        return None
-    special = _FORMULA_RE.search(data) is not None or b'"e"' in data
-    merges = data.count(b"mergeCell") - data.count(b"mergeCells")  # any prefix; not <mergeCells>
+    hidden = _HIDDEN_RE.search(data) is not None
+    special = (
+        _PLAIN_FORMULA_RE.search(data) is not None
+        or b'"e"' in data
+        or (b":" in rare and _PREFIXED_FORMULA_RE.search(data) is not None)
+    )
+    merges = data.count(b"mergeCell")  # any prefix; not <mergeCells>
+    merges -= data.count(b"mergeCells") if merges else 0
     if merges > lim.merged:
         raise too_many(lim, sheet, merges, "合并区域", MERGED_CAP.format(lim.merged))
     scan = SheetScan()
-    n_refs = starts = 0
+    n_refs = 0
     cols: set[bytes] = set()
     for a, b in _chunks(data):
-        rows = _CELL_ROW_RE.findall(data, a, b)
-        if rows:
-            n_refs += len(rows)
-            scan.max_row = max(scan.max_row, max(map(int, rows)) - 1)
-            cols.update(_CELL_COL_RE.findall(data, a, b))
+        refs = _CELL_REF_RE.findall(data, a, b)
+        if refs:
+            n_refs += len(refs)
+            letters, digits = zip(*refs, strict=True)
+            scan.max_row = max(scan.max_row, max(map(int, digits)) - 1)
+            cols.update(letters)
             scan.max_col = max(col_index(col.decode()) for col in cols)
-        del rows
-        starts += len(_CELL_START_RE.findall(data, a, b))
-        if n_refs != starts:
+            del letters, digits
+        # cell starts: every "<c" but "<col..." is one if as many as the plain refs, else count them
+        others = data.count(b"<c", a, b) - data.count(b"<col", a, b)
+        if others != len(refs) and len(_CELL_START_RE.findall(data, a, b)) != len(refs):
             return None
+        del refs
         if scan.n_cells > lim.cells:
             return scan  # refused by the reader's cell check whatever follows
         if n_refs > lim.cells:  # the same cells written over and over

@@ -171,6 +171,7 @@ def _read_package(
     select: SheetSelect | None,
 ) -> WorkbookData:
     ods: dict[str, xs.SheetScan] = {}
+    lim = limits.input_limits()  # once per file: the scans would each read the environment
     if kind == "xlsx":
         parts, modified = xs.sheet_parts(pkg), xs.core_modified(pkg)
         chosen = select(list(parts)) if select is not None else None
@@ -190,7 +191,7 @@ def _read_package(
                     f"不超过 {max_cells} 个单元格",
                     sheet=sheet,
                 )
-            xs.check_extent(info, limits.input_limits(), sheet)  # rows and columns
+            xs.check_extent(info, lim, sheet)  # rows and columns
     # Parts parsed here refuse DTDs themselves (a worksheet's refusal refuses the
     # file); every other XML part gets a prolog check before calamine reads it.
     unsafe = xz.first_unsafe_part(pkg, skip=own)
@@ -204,7 +205,7 @@ def _read_package(
         if part not in names:
             # Never let calamine read a sheet whose size was not checked first.
             raise LookupError(f"找不到工作表的 XML 部件 {part}")
-        return xs.scan_sheet(pkg.read(pkg.zf.getinfo(part)))
+        return xs.scan_sheet(pkg.read(pkg.zf.getinfo(part)), lim, sheet)
 
     sheets, skipped = read_calamine(path, max_cells, report, scan, select, pkg.data)
     return WorkbookData(path, kind, sheets, modified, skipped)
