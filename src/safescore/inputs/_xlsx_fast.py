@@ -23,7 +23,8 @@ from safescore.limits import InputLimits
 # one pass finds which of them occur and only those are searched for. A false positive
 # only costs speed.
 _ORDINARY = bytes(b for b in range(256) if b not in b"\x00:!'&")
-_PREFIXED_RE = re.compile(rb":(?:c|row)[\s/>]")
+_PREFIXED_CELL_RE = re.compile(rb":c[\s/>]")
+_PREFIXED_ROW_RE = re.compile(rb":row[\s/>]")
 _SINGLE_QUOTED_RE = re.compile(rb"=\s*'")
 _CHAR_REF_RE = re.compile(rb'=\s*"&')
 # a formula element (<f>, <f t=...>, <x:f>), but not data validations' <formula1>/<formula2>
@@ -42,7 +43,7 @@ def _needs_expat(data: bytes, rare: bytes) -> bool:
         or (b"!" in rare and b"<!" in data)
         or (b"'" in rare and _SINGLE_QUOTED_RE.search(data) is not None)
         or (b"&" in rare and _CHAR_REF_RE.search(data) is not None)
-        or (b":" in rare and _PREFIXED_RE.search(data) is not None)
+        or (b":" in rare and _PREFIXED_CELL_RE.search(data) is not None)
     )
 
 
@@ -65,19 +66,21 @@ def fast_scan(data: bytes, lim: InputLimits, sheet: str | None) -> SheetScan | N
     """The sheet's scan from byte patterns, or None when it must be parsed (see the module)."""
     # Every cell start must be a plain <c r="A1" or the full parse runs: no cell may slip
     # past the size guard. Chunked, so millions of cells never become millions of objects.
+    merges = data.count(b"mergeCell")  # any prefix; not <mergeCells>
+    merges -= data.count(b"mergeCells") if merges else 0
+    if merges > lim.merged:  # whichever scan would read the sheet
+        raise too_many(lim, sheet, merges, "合并区域", MERGED_CAP.format(lim.merged))
     rare = data.translate(None, _ORDINARY)
     if _needs_expat(data, rare):
         return None
     hidden = _HIDDEN_RE.search(data) is not None
+    if hidden and b":" in rare and _PREFIXED_ROW_RE.search(data):  # a prefixed row tag may be hidden
+        return None
     special = (
         _PLAIN_FORMULA_RE.search(data) is not None
         or b'"e"' in data
         or (b":" in rare and _PREFIXED_FORMULA_RE.search(data) is not None)
     )
-    merges = data.count(b"mergeCell")  # any prefix; not <mergeCells>
-    merges -= data.count(b"mergeCells") if merges else 0
-    if merges > lim.merged:
-        raise too_many(lim, sheet, merges, "合并区域", MERGED_CAP.format(lim.merged))
     scan = SheetScan()
     n_refs = 0
     cols: set[bytes] = set()
