@@ -20,10 +20,14 @@ from PIL import Image
 
 from safescore import Result
 from safescore.render import charts
-from safescore.render.bulletin import BulletinView, Issuer, TrendPoint, bulletin_view
+from safescore.render.bulletin import BulletinView, GroupView, Issuer, RankRow, TrendPoint, bulletin_view
+from safescore.render.colors import grade_colors
 from safescore.render.docx import LetterRenderer, build_letter_document, render_bulletin_docx
 from safescore.render.docx.package import doc_parts
 from safescore.render.docx.styles import S_FIGURE
+from safescore.render.group_chart import ALL_BARS_UP_TO, ENDS, group_chart
+from safescore.render.i18n import tr
+from safescore.render.svg import bars_svg
 
 EPOCH = "1700000000"
 PIC = "{http://schemas.openxmlformats.org/drawingml/2006/picture}pic"
@@ -164,3 +168,29 @@ def test_letters_have_no_word_charts_by_default(view: BulletinView) -> None:
     letter = dataclasses.replace(view.letters[0], trend=_trend(view.letters[0]))
     with zipfile.ZipFile(io.BytesIO(LetterRenderer().render(letter))) as z:
         assert not [n for n in z.namelist() if n.startswith("word/media/")]
+
+
+def _group(n: int) -> GroupView:
+    rows = tuple(
+        RankRow(i, f"企业{i:05d}", f"{(n + 1 - i) / 10:.2f}", "优秀" if i <= 10 else "合格", "", (), (), "ok")
+        for i in range(1, n + 1)
+    )
+    return GroupView("ent", "企业", "1000", (), rows, (), (), None)
+
+
+def test_a_small_group_charts_every_unit() -> None:
+    c = group_chart(_group(ALL_BARS_UP_TO), tr("zh"))
+    assert len(c.labels) == ALL_BARS_UP_TO and c.title == "企业考评得分（满分1000分）"
+    assert c.legend == tuple(grade_colors(["优秀", "合格"]).items())
+
+
+def test_a_large_group_charts_its_top_and_bottom_units_only() -> None:
+    """Thousands of bars would take minutes to draw and nobody could read them."""
+    c = group_chart(_group(6000), tr("zh"))
+    assert c.labels[:ENDS] == tuple(f"企业{i:05d}" for i in range(1, ENDS + 1))
+    assert c.labels[ENDS] == "……（中间5960个单位从略）" and c.values[ENDS] == ""
+    assert c.labels[ENDS + 1 :] == tuple(f"企业{i:05d}" for i in range(6000 - ENDS + 1, 6001))
+    assert c.values[:2] == ("600.00", "599.90") and c.values[-1] == "0.10"
+    assert c.title == "企业考评得分（满分1000分），共6000个单位，列出前20名和后20名"
+    svg = bars_svg(c.labels, c.values, "1000", c.colors, c.title, legend=c.legend)
+    assert svg.count("<rect") == 2 * ENDS + 1 + len(c.legend)  # the gap row has a zero-width bar

@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import docx
 import pytest
@@ -551,3 +552,28 @@ def test_title_lines_are_off_the_line_grid(bulletin: DocumentObject) -> None:
 
     assert snap(gb.S_TITLE) == "0" and snap(gb.S_CELL) == "0" and snap(gb.S_ISSUER) == "0"
     assert snap(gb.S_BODY) is None and snap(gb.S_H1) is None  # body text stays on the 22-line grid
+
+
+def test_add_row_writes_what_python_docx_would() -> None:
+    """blocks.add_row builds rows as XML text for speed; they must equal python-docx's own."""
+    from docx.oxml import OxmlElement
+
+    from safescore.render.docx import blocks
+
+    doc = docx.Document()
+    style = doc.styles["Normal"]
+    cells = [(["1"], style), (["甲 & <乙>", "第二段"], style), ([""], style), ([], style)]
+
+    def by_python_docx(t: Any) -> None:
+        row = t.add_row()
+        row._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
+        for cell, (texts, st) in zip(row.cells, cells, strict=True):
+            blocks._cell_text(cell, texts, st)
+
+    fast = blocks.table(doc, (10, 40, 20, 20), ("a", "b", "c", "d"), style)
+    slow = blocks.table(doc, (10, 40, 20, 20), ("a", "b", "c", "d"), style)
+    blocks.add_row(fast, cells)
+    by_python_docx(slow)
+    assert len(fast._tbl.tr_lst) == 2
+    assert etree.tostring(fast._tbl.tr_lst[1]) == etree.tostring(slow._tbl.tr_lst[1])
+    assert [c.text for c in fast.rows[1].cells] == ["1", "甲 & <乙>\n第二段", "", ""]

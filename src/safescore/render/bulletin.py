@@ -278,10 +278,9 @@ def bulletin_view(
             )
             for u in units
         )
+        top_grade = next((u.grade for u in units if u.grade), None)  # units are in rank order
         commended = tuple(u.unit for u in units if "top" in u.callouts) or tuple(
-            u.unit
-            for u in units
-            if u.grade and units and u.grade == _top_grade(result, g.id) and not u.vetoes
+            u.unit for u in units if u.grade and u.grade == top_grade and not u.vetoes
         )
         groups.append(
             GroupView(
@@ -338,11 +337,6 @@ def bulletin_view(
         letters=tuple(letter_view(result, u, issuer, lang=t.lang) for u in result.units) if letters else (),
         lang=t.lang,
     )
-
-
-def _top_grade(result: Result, gid: str) -> str | None:
-    grades = [u.grade for u in result.group_units(gid) if u.grade]
-    return grades[0] if grades else None
 
 
 def _short_title(rubric_title: str) -> str:

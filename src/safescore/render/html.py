@@ -30,6 +30,7 @@ from safescore.render.bulletin import (
 )
 from safescore.render.colors import FALLBACK_COLORS, GRADE_COLORS, grade_colors
 from safescore.render.files import write_atomic
+from safescore.render.group_chart import group_chart
 from safescore.render.i18n import Catalog, cn_number, tr
 from safescore.render.svg import bars_svg, profile_svg, trend_svg
 from safescore.results.model import Result
@@ -110,15 +111,8 @@ def _group_pages(view: BulletinView, letters: Sequence[LetterView], t: Catalog) 
     by_unit = {lt.unit: lt for lt in letters}
     pages = []
     for g in view.groups:
-        colors = grade_colors(r.grade for r in g.rows)
-        chart = bars_svg(
-            [r.unit for r in g.rows],
-            [r.total for r in g.rows],
-            g.scale,
-            [colors[r.grade] for r in g.rows],
-            t("b_bars_title", group=g.title, scale=g.scale),
-            legend=tuple(colors.items()),
-        )
+        c = group_chart(g, t)
+        chart = bars_svg(c.labels, c.values, g.scale, c.colors, c.title, legend=c.legend)
         group_letters = tuple(by_unit[r.unit] for r in g.rows if r.unit in by_unit)
         points = tuple(p for _, _, p in group_letters[0].sections) if group_letters else ()
         if len(points) != len(g.section_titles):

@@ -105,6 +105,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "b_grade_count": ("{grade}{n}个", "{grade} {n}"),
     "b_rank_caption": ("{group}考评得分排名", "{group}: scores and ranks"),
     "b_bars_title": ("{group}考评得分（满分{scale}分）", "{group}: scores (full marks {scale})"),
+    "b_bars_gap": ("……（中间{n}个单位从略）", "… ({n} units in between omitted)"),
+    "b_bars_ends": ("，共{n}个单位，列出前{ends}名和后{ends}名", "; {n} units, top {ends} and bottom {ends} shown"),
     "b_praise_bottom": ("表扬和排名靠后单位", "Commended and bottom-ranked units"),
     "b_praise_called": ("表扬和通报情况", "Commended and called-out units"),
     "b_commended": ("表扬单位", "Commended units"),

@@ -16,7 +16,6 @@ from docx.shared import Pt
 
 from safescore.render.bulletin import BulletinView, GroupView, LetterView
 from safescore.render.charts import group_bars
-from safescore.render.colors import grade_colors
 from safescore.render.docx.blocks import (
     Styles,
     add_row,
@@ -35,6 +34,7 @@ from safescore.render.docx.pictures import add_picture
 from safescore.render.docx.styles import BODY_PT, LINE_PITCH, S_ISSUER, TEXT_W_MM, TITLE_PT
 from safescore.render.docx.tags import Body
 from safescore.render.files import write_atomic
+from safescore.render.group_chart import group_chart
 from safescore.render.i18n import Catalog, tr
 
 TOP_REASONS = 5  # reasons written out with examples under the reasons table
@@ -205,16 +205,8 @@ def _appendices(doc: DocumentObject, st: Styles, view: BulletinView, t: Catalog,
 def _bars(doc: DocumentObject, st: Styles, g: GroupView, t: Catalog) -> None:
     """The group's score bars under its ranking table, in the grades' colours (none without a
     CJK font: :mod:`safescore.render.charts` says so once)."""
-    colors = grade_colors(r.grade for r in g.rows)
-    pngs = group_bars(
-        [r.unit for r in g.rows],
-        [r.total for r in g.rows],
-        g.scale,
-        [colors[r.grade] for r in g.rows],
-        t("b_bars_title", group=g.title, scale=g.scale),
-        tuple(colors.items()),
-    )
-    for png in pngs:
+    c = group_chart(g, t)
+    for png in group_bars(c.labels, c.values, g.scale, c.colors, c.title, c.legend):
         add_picture(doc, st.figure, png)
 
 
