@@ -25,6 +25,7 @@ _MSG = {
     "extension-mismatch": "文件 {f} 的扩展名是 {detail}，但内容实际是 .{kind} 格式，已按 .{kind} 读取；建议另存为正确的格式。",
     "sheet-too-large": "文件 {f} 的工作表「{sheet}」{detail}，超过上限，已跳过。",
     "sheet-unreadable": "文件 {f} 的工作表「{sheet}」无法读取（{detail}），已跳过。",
+    "merged-range-reversed": "文件 {f} 的工作表「{sheet}」有{detail}起止单元格写反了，这些合并区域未被采用。",
 }
 
 

@@ -10,7 +10,7 @@ import python_calamine as pc
 
 from safescore.inputs import _xlsx_scan as xs
 from safescore.inputs._read_errors import Refused, problem, too_large
-from safescore.inputs.grid import SheetGrid, SheetSelect
+from safescore.inputs.grid import SheetGrid, SheetSelect, cell_name
 from safescore.problems import Report
 
 
@@ -83,6 +83,23 @@ def _read_sheet(
             rows[r].extend([None] * (c + 1 - len(rows[r])))
             rows[r][c] = text
     merged = [(a[0], a[1], b[0], b[1]) for a, b in merged_raw] if merged_raw is not None else []
+    backwards = [m for m in merged if m[0] > m[2] or m[1] > m[3]]
+    if backwards:
+        # Excel never writes C3:A2; such a range in a hostile file may cover the whole sheet
+        # (XFD1048576:A1), so it is not used, and the office is told
+        merged = [m for m in merged if m not in backwards]
+        first = f"{cell_name(backwards[0][0], backwards[0][1])}:{cell_name(backwards[0][2], backwards[0][3])}"
+        report.add(
+            problem(
+                path,
+                "merged-range-reversed",
+                f"{len(backwards)} 个合并区域（如 {first}）",
+                severity="warning",
+                sheet=name,
+                value=first,
+                expected="起始单元格在左上、结束单元格在右下的合并区域（如 A2:C3）",
+            )
+        )
     if merged_raw is None and info is not None:
         merged = list(info.merged)
     return SheetGrid(

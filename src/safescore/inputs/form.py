@@ -164,10 +164,26 @@ def read_form_workbook(
     if unit is None:
         return None
     ret = UnitReturn(unit.name, pos=pos, modified=wb.modified)
+    _warn_hidden(sheet, "填报值", unit.name, out)
     _read_fields(sheet, header, rubric, ret, out)
     check_cross_field(ret, rubric, report)
     _read_self_scores(wb, sheet, rubric, unit, ret, out)
     return ret
+
+
+def _warn_hidden(sheet: SheetGrid, what: str, unit: str, out: Out) -> None:
+    """A hidden sheet's values are read, as a hidden row's are, but the office is told."""
+    if sheet.hidden:
+        msg = f"{what}所在的工作表“{sheet.name}”被隐藏，仍采用其中的{what}"
+        out.add(
+            "hidden-sheet",
+            msg,
+            sheet.name,
+            None,
+            "warning",
+            unit=unit,
+            expected="填报数据放在未隐藏的工作表中",
+        )
 
 
 def _pick_form_sheet(wb: WorkbookData, out: Out) -> tuple[SheetGrid, Header] | None:
@@ -301,6 +317,7 @@ def _read_self_scores(
     if found is None:
         return
     sheet, header = found
+    _warn_hidden(sheet, "自评分", unit.name, out)
     group = unit.group
     keys: dict[str, Item] = _per_rubric(rubric, "items:" + group, lambda: _item_keys(rubric, group))
     rows: _RowMemo = _per_rubric(rubric, "form-rows:items:" + group, dict)
