@@ -23,6 +23,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
+from itertools import repeat
+from operator import is_
 from typing import Any, TypeVar
 
 import numpy as np
@@ -99,7 +101,7 @@ class DecVec:
         scaled[None] = 0
         ints = list(map(scaled.__getitem__, texts))
         m = np.array(ints, dtype=object) if big else np.array(ints, dtype=np.int64)
-        na = np.array([k is None for k in texts], dtype=bool)
+        na = np.fromiter(map(is_, texts, repeat(None)), dtype=bool, count=len(texts))
         return cls(m, e, na)
 
     @classmethod

@@ -14,6 +14,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
+from operator import is_
 from typing import Any
 
 import numpy as np
@@ -92,20 +94,21 @@ class GroupScores:
         return len(self.units)
 
 
-_INVALID = object()  # a cell the reader could not clean (its own problem is already reported)
 _NUMERIC = ("int", "number", "percent")
 
 
-def _cells(values: dict[str, FieldValue], names: list[str], numeric: list[bool]) -> list[Any]:
+def _cells(values: dict[str, FieldValue], names: list[str], numeric: list[bool], bad: list[int]) -> list[Any]:
     """One unit's fields in ``names`` order: a number's exact text, another value as it is,
-    None if missing, ``_INVALID`` if invalid. Read unit by unit: a return's values lie
-    together in memory, so this is several times faster than one field across all units."""
+    None if missing or invalid (the positions of invalid ones are appended to ``bad``).
+    Read unit by unit: a return's values lie together in memory, so this is several times
+    faster than reading one field across all units."""
     out: list[Any] = []
     for v, num in zip(map(values.get, names), numeric, strict=True):
         if v is None:
             out.append(None)
         elif v.invalid is not None:
-            out.append(_INVALID)
+            bad.append(len(out))
+            out.append(None)
         elif num:
             x = v.value
             out.append(str(x) if isinstance(x, Decimal) else None)
@@ -114,38 +117,44 @@ def _cells(values: dict[str, FieldValue], names: list[str], numeric: list[bool])
     return out
 
 
-def _field_column(fd: m.FieldDef, cells: Sequence[Any]) -> tuple[Vec | None, np.ndarray]:
-    invalid = np.array([x is _INVALID for x in cells], dtype=bool)
-    raw = [None if x is _INVALID else x for x in cells]
+def _field_column(fd: m.FieldDef, cells: Sequence[Any]) -> Vec | None:
     if fd.type in _NUMERIC:
-        return DecVec.from_texts(raw), invalid
-    na = np.array([x is None for x in raw], dtype=bool)
+        return DecVec.from_texts(cells)
+    na = np.fromiter(map(is_, cells, repeat(None)), dtype=bool, count=len(cells))
     if fd.type == "bool":
-        return BoolVec(np.array([bool(x) for x in raw], dtype=bool) & ~na, na), invalid
+        return BoolVec(np.array([bool(x) for x in cells], dtype=bool) & ~na, na)
     if fd.type in ("text", "choice"):
-        return StrVec(np.array(["" if x is None else str(x) for x in raw], dtype=object), na), invalid
-    return None, invalid
+        return StrVec(np.array(["" if x is None else str(x) for x in cells], dtype=object), na)
+    return None
 
 
 def build_env(
     rubric: m.Rubric, units: list[m.Unit], inputs: Inputs
 ) -> tuple[dict[str, Vec], dict[str, np.ndarray]]:
     """Columns for every field and target over ``units`` (missing values masked)."""
+    n = len(units)
     env: dict[str, Vec] = {}
-    invalid: dict[str, np.ndarray] = {}
     names = list(rubric.fields)
     numeric = [fd.type in _NUMERIC for fd in rubric.fields.values()]
     blank = [None] * len(names)
-    rows = [
-        blank if (ret := inputs.returns.get(u.name)) is None else _cells(ret.values, names, numeric)
-        for u in units
-    ]
+    rows: list[list[Any]] = []
+    invalid = {name: np.zeros(n, dtype=bool) for name in names}
+    bad: list[int] = []
+    for i, u in enumerate(units):
+        ret = inputs.returns.get(u.name)
+        if ret is None:
+            rows.append(blank)
+            continue
+        rows.append(_cells(ret.values, names, numeric, bad))
+        if bad:  # rare: a value the reader could not clean (it reported why)
+            for j in bad:
+                invalid[names[j]][i] = True
+            bad.clear()
     columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
     for (name, fd), cells in zip(rubric.fields.items(), columns, strict=True):
-        col, inv = _field_column(fd, cells)
+        col = _field_column(fd, cells)
         if col is not None:
             env[name] = col
-        invalid[name] = inv
     unit_names = [u.name for u in units]
     for name in rubric.targets:
         per_unit = inputs.targets.get(name, {})

@@ -14,17 +14,18 @@ import numpy as np
 
 from safescore.engine.reasons import fmt
 from safescore.engine.scoring import GroupScores, ItemCol
-from safescore.inputs.model import CellRef, Inputs, slot_maker
+from safescore.inputs.model import CellRef, Inputs
 from safescore.problems import Problem, Report
 from safescore.results.evidence import effect_text, warning_parts
 from safescore.results.grades import assign_grades
 from safescore.results.items import ItemTable
 from safescore.results.model import GroupResult, SectionScore, UnitResult, VetoHit
+from safescore.results.objects import fast_maker
 from safescore.results.ranks import callouts, competition_ranks
 from safescore.results.values import or_zero
 from safescore.rubric import model as m
 
-_new_section = slot_maker(SectionScore, ("id", "title", "points", "score", "raw", "weight"))
+_new_section = fast_maker(SectionScore, ("id", "title", "points", "score", "raw", "weight"))
 
 
 class _Builder:

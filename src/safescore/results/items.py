@@ -12,14 +12,17 @@ columns are then put back together per unit.
 from __future__ import annotations
 
 from decimal import Decimal
+from itertools import compress, repeat
+from operator import is_
 from typing import Any
 
 from safescore.engine.decvec import DecVec
 from safescore.engine.reasons import ReasonInput, bonus_reason, deduction_reason, fmt, status_reason
 from safescore.engine.scoring import GroupScores, ItemCol
-from safescore.inputs.model import Inputs, slot_maker
+from safescore.inputs.model import Inputs
 from safescore.results.evidence import ledger_evidence
 from safescore.results.model import InputUsed, ItemScore, SourceRef
+from safescore.results.objects import fast_maker
 from safescore.results.values import ZERO, or_zero, per_object, shown, shown_values, value_key
 from safescore.rubric import model as m
 
@@ -43,9 +46,9 @@ _ITEM_FIELDS = (
     "evidence",
     "self_score",
 )
-new_item = slot_maker(ItemScore, _ITEM_FIELDS)
-new_source = slot_maker(SourceRef, ("name", "file", "sheet", "cell"))
-new_input = slot_maker(InputUsed, ("field", "label", "value", "raw", "file", "sheet", "cell"))
+new_item = fast_maker(ItemScore, _ITEM_FIELDS)
+new_source = fast_maker(SourceRef, ("name", "file", "sheet", "cell"))
+new_input = fast_maker(InputUsed, ("field", "label", "value", "raw", "file", "sheet", "cell"))
 
 
 class ItemColumn:
@@ -59,8 +62,9 @@ class ItemColumn:
         self.source_name = self.ledger or RETURN_SOURCE
         self.section = kind == "section"
         self.full = col.points or ZERO  # a section item's points (lost = full - score)
-        self.scores: list[Decimal] = [or_zero(x) for x in col.score.to_decimals()]
-        self.status: list[str] = [str(x) for x in col.status.tolist()]
+        scores = col.score.to_decimals()
+        self.scores: list[Decimal] = [or_zero(x) for x in scores] if col.score.na.any() else scores  # type: ignore[assignment]
+        self.status: list[str] = col.status.tolist()  # the engine's status strings
         if col.assessed is not None:
             self.values: list[Any] = col.assessed.total.to_decimals()
         else:
@@ -156,7 +160,7 @@ class ItemTable:
             elif f in r.targets:
                 per_unit = self.inputs.targets.get(f, {})
                 title = r.targets[f].title
-                inputs[f] = [InputUsed(f, title, per_unit.get(u.name), None, None, None, None) for u in units]
+                inputs[f] = [new_input(f, title, per_unit.get(u.name), None, None, None, None) for u in units]
         for name, f in firsts:  # a derived field's ledger; a target (no cell: never a source)
             if (name, f) not in sources:
                 sources[(name, f)] = [
@@ -171,7 +175,7 @@ class ItemTable:
         out: list[InputUsed] = []
         for val, rows in zip(d.value.to_decimals(), d.rows, strict=True):
             at = rows[0].pos if rows else None
-            out.append(InputUsed(f, label, val, val, at.file if at else None, at.sheet if at else None, None))
+            out.append(new_input(f, label, val, val, at.file if at else None, at.sheet if at else None, None))
         return out
 
     # -- per column ----------------------------------------------------------------------------------
@@ -186,7 +190,7 @@ class ItemTable:
             for rows in a.rows:
                 first = rows[0].pos if rows else None
                 c.sources.append(
-                    SourceRef(
+                    new_source(
                         col.item.source,
                         first.file if first else None,
                         first.sheet if first else None,
@@ -204,10 +208,10 @@ class ItemTable:
             c.sources = [none] * n
         else:
             c.sources = list(sources[(c.source_name, refs[0])])
-            for i, s in enumerate(c.sources):
-                if s is None:  # the first input has no cell: the next one that has
-                    x = next((x for f in refs[1:] if (x := inputs[f][i]).file), None)
-                    c.sources[i] = none if x is None else new_source(c.source_name, x.file, x.sheet, x.cell)
+            # where the first input has no cell, the next one that has (is_ keeps the test in C)
+            for i in compress(range(n), map(is_, c.sources, repeat(None))):
+                x = next((x for f in refs[1:] if (x := inputs[f][i]).file), None)
+                c.sources[i] = none if x is None else new_source(c.source_name, x.file, x.sheet, x.cell)
         lost_any = per_object(lambda x: x > 0, c.lost if c.section else c.scores)
         if c.ledger and self.gs.records is not None:
             c.evidence = [
