@@ -96,7 +96,10 @@ def table(
 ) -> Table:
     """A bordered, fixed-layout table with a repeating header row; columns sum to the 版心 width."""
     widths = [Mm(w) for w in widths_mm]
-    t = doc.add_table(rows=1, cols=len(widths))
+    # not doc.add_table: it looks up the last section's width with an XPath over the whole
+    # body, which made a bulletin with a problem table per unit quadratic in the units
+    t = doc._body.add_table(1, len(widths), Mm(sum(widths_mm)))
+    t.style = None
     t.alignment = WD_TABLE_ALIGNMENT.CENTER
     t.autofit = False
     tbl_pr = t._tbl.tblPr  # autofit = False above wrote tblLayout fixed
