@@ -86,8 +86,8 @@ def _header(sheet: SheetGrid, keys: dict[str, str]) -> Header | None:
 
 def _find_form_header(sheet: SheetGrid, keys: dict[str, str]) -> Header | None:
     # Cheap rejection first: most sheets (说明, a table, the hidden sheet) have no value column.
-    top = sheet.rows[:HEADER_SCAN_ROWS]
-    if not any(isinstance(v, str) and keys.get(normalize_label(v)) == "value" for row in top for v in row):
+    texts = {v for row in sheet.rows[:HEADER_SCAN_ROWS] for v in row if isinstance(v, str)}
+    if not any(keys.get(normalize_label(v)) == "value" for v in texts):
         return None
     h = find_header(sheet, keys.get)
     kinds = set(h.columns.values()) if h is not None else set()
