@@ -229,6 +229,30 @@ def test_docx_bulletin_lists_problems_without_letters(gangcheng_result: Result, 
     assert "被上级通报批评1次，每次减20分，减20分" in body  # a penalty item's reason
 
 
+@pytest.mark.parametrize("limit", [27, 26])
+def test_problem_lists_leave_the_bulletin_beyond_a_size(
+    gangcheng_result: Result, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, limit: int
+) -> None:
+    """Thousands of units' problem lists would make a bulletin of thousands of pages: past
+    PROBLEM_LISTS_UP_TO units (27 here at the boundary) they go out only as letters and in
+    results.xlsx, and the bulletin says so."""
+    from safescore.render import bulletin
+
+    monkeypatch.setattr(bulletin, "PROBLEM_LISTS_UP_TO", limit)
+    write_all(gangcheng_result, tmp_path, formats=["docx", "html"], letters=False)
+    doc = docx.Document(str(tmp_path / "bulletin.docx"))
+    texts = [p.text for p in doc.paragraphs]
+    html = (tmp_path / "bulletin.html").read_text("utf-8")
+    elsewhere = "本期共27个单位参加考评，各单位扣分问题清单不随本通报印发"
+    if limit == 27:
+        assert "附件2" in texts and not any(elsewhere in x for x in texts)
+        assert 'id="attachment-2"' in html and elsewhere not in html
+    else:
+        assert "附件2" not in texts and "附件：各单位考评得分明细表" in texts
+        assert any(x.startswith(elsewhere) for x in texts)
+        assert 'id="attachment-2"' not in html and elsewhere in html and 'id="attachment-1"' in html
+
+
 def test_html_bulletin_header_and_rank_change_column(out: Path) -> None:
     html = (out / "bulletin.html").read_text("utf-8")
     assert f'<h1 id="title">{TITLE}</h1>' in html

@@ -99,6 +99,15 @@ class GroupView:
     bottom_n: int | None
 
 
+PROBLEM_LISTS_UP_TO = 300  # units; beyond this 附件2 would run to thousands of pages
+
+
+def lists_problems(view: BulletinView) -> bool:
+    """Whether the bulletin carries every unit's problem list as 附件2. A bulletin of thousands
+    of units (Tianqu's enterprises) does not: the lists go out as letters and in results.xlsx."""
+    return sum(len(g.rows) for g in view.groups) <= PROBLEM_LISTS_UP_TO
+
+
 @dataclass(frozen=True)
 class ReasonView:
     """One item's deductions across units: how many lost points, how many points in all."""

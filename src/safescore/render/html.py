@@ -27,6 +27,7 @@ from safescore.render.bulletin import (
     issue_date,
     issuer_texts,
     letter_view,
+    lists_problems,
 )
 from safescore.render.colors import FALLBACK_COLORS, GRADE_COLORS, grade_colors
 from safescore.render.files import write_atomic
@@ -137,7 +138,15 @@ def render_bulletin_html(view: BulletinView, result: Result) -> str:
     return (
         _env()
         .get_template("bulletin.html.j2")
-        .render(v=view, groups=groups, grade_color=all_grades, salutation=salutation, **_context(t))
+        .render(
+            v=view,
+            groups=groups,
+            grade_color=all_grades,
+            salutation=salutation,
+            problem_lists=lists_problems(view),
+            n_units=sum(len(g.rows) for g in view.groups),
+            **_context(t),
+        )
     )
 
 

@@ -160,6 +160,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "b_score_table": ("各单位考评得分明细表", "Scores of every unit"),
     "b_score_table_title": ("{period}各单位考评得分明细表", "{period} scores of every unit"),
     "b_problem_lists": ("各单位扣分问题清单", "Problem lists of every unit"),
+    "b_problem_lists_elsewhere": (
+        "本期共{n}个单位参加考评，各单位扣分问题清单不随本通报印发，见各单位反馈单和考评结果表（results.xlsx）“问题清单”工作表。",
+        "{n} units were assessed this period; their problem lists are not attached to this bulletin but sent "
+        "as per-unit letters and listed in the problem-list sheet of results.xlsx.",
+    ),
     "b_problem_lists_title": ("{period}各单位扣分问题清单", "{period} problem lists of every unit"),
     "b_group_scale": ("{group}（{n}个单位，满分{scale}分）", "{group} ({n} units, full marks {scale})"),
     "t_group_title": ("{group}（{n}个单位，满分{scale}）", "{group} ({n} units, full marks {scale})"),

@@ -14,7 +14,7 @@ from docx.enum.section import WD_SECTION
 from docx.oxml.ns import qn
 from docx.shared import Pt
 
-from safescore.render.bulletin import BulletinView, GroupView, LetterView
+from safescore.render.bulletin import BulletinView, GroupView, LetterView, lists_problems
 from safescore.render.charts import group_bars
 from safescore.render.docx.blocks import (
     Styles,
@@ -181,7 +181,7 @@ def _appendices(doc: DocumentObject, st: Styles, view: BulletinView, t: Catalog,
     for g in view.groups:
         para(doc, st.to, t("b_group_scale", group=g.title, n=len(g.rows), scale=g.scale))
         _score_table(doc, st, g, t)
-    if not view.letters:
+    if not view.letters or not lists_problems(view):
         return
     doc.add_section(WD_SECTION.NEW_PAGE)
     gbt_page(doc.sections[-1])
@@ -271,7 +271,11 @@ def build_bulletin_document(
             para(doc, st.body, f"{t.h3(i)}{clean(s)}")
 
     # 附件说明, 署名, 成文日期
-    attachments = [t("b_score_table")] + ([t("b_problem_lists")] if view.letters else [])
+    with_lists = bool(view.letters) and lists_problems(view)
+    if view.letters and not with_lists:
+        n = sum(len(g.rows) for g in view.groups)
+        para(doc, st.body, t("b_problem_lists_elsewhere", n=n))
+    attachments = [t("b_score_table")] + ([t("b_problem_lists")] if with_lists else [])
     for i, name in enumerate(attachments, 1):
         label = t("b_attachments") if i == 1 else ""
         text = f"{label}{t.h3(i)}{name}" if len(attachments) > 1 else f"{t('b_attachments')}{name}"
