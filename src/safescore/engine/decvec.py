@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
 from itertools import repeat
-from operator import is_
 from typing import Any, TypeVar
 
 import numpy as np
@@ -89,20 +88,19 @@ class DecVec:
     def from_texts(cls, texts: Sequence[str | None]) -> DecVec:
         """Build from exact decimal texts (``str`` of a Decimal: "1.50" keeps its exponent);
         ``None`` marks a missing value. A column repeats a few values in many cells: each
-        distinct text is converted once."""
-        if not texts:
+        distinct text is converted once, then every cell is an index into those values."""
+        n = len(texts)
+        if not n:
             return cls(np.zeros(0, dtype=np.int64), 0, np.zeros(0, dtype=bool))
-        distinct = set(texts)
-        distinct.discard(None)
-        decs = {k: Decimal(k) for k in distinct if k is not None}
-        e = max((_exponent(d) for d in decs.values()), default=0)
-        scaled: dict[str | None, int] = {k: int(d.scaleb(e)) for k, d in decs.items()}
-        big = any(abs(i) >= LIMIT for i in scaled.values())
-        scaled[None] = 0
-        ints = list(map(scaled.__getitem__, texts))
-        m = np.array(ints, dtype=object) if big else np.array(ints, dtype=np.int64)
-        na = np.fromiter(map(is_, texts, repeat(None)), dtype=bool, count=len(texts))
-        return cls(m, e, na)
+        distinct = list(dict.fromkeys(texts))
+        decs = [Decimal(k) for k in distinct if k is not None]
+        e = max((_exponent(d) for d in decs), default=0)
+        ints = [0, *(int(d.scaleb(e)) for d in decs)]  # position 0: a missing value
+        index = {k: i for i, k in enumerate(k for k in distinct if k is not None)}
+        pos = np.fromiter(map(index.get, texts, repeat(-1)), dtype=np.intp, count=n) + 1
+        big = any(abs(i) >= LIMIT for i in ints)
+        table = np.array(ints, dtype=object) if big else np.array(ints, dtype=np.int64)
+        return cls(table[pos], e, pos == 0)
 
     @classmethod
     def const(cls, value: Decimal | int | str, n: int) -> DecVec:

@@ -97,11 +97,18 @@ class GroupScores:
 _NUMERIC = ("int", "number", "percent")
 
 
-def _cells(values: dict[str, FieldValue], names: list[str], numeric: list[bool], bad: list[int]) -> list[Any]:
+def _cells(
+    values: dict[str, FieldValue],
+    names: list[str],
+    numeric: list[bool],
+    bad: list[int],
+    texts: dict[str, str],
+) -> list[Any]:
     """One unit's fields in ``names`` order: a number's exact text, another value as it is,
     None if missing or invalid (the positions of invalid ones are appended to ``bad``).
     Read unit by unit: a return's values lie together in memory, so this is several times
-    faster than reading one field across all units."""
+    faster than reading one field across all units. Equal texts are one object (``texts``),
+    so the columns built from them hold a few strings, not one per cell."""
     out: list[Any] = []
     for v, num in zip(map(values.get, names), numeric, strict=True):
         if v is None:
@@ -111,7 +118,11 @@ def _cells(values: dict[str, FieldValue], names: list[str], numeric: list[bool],
             out.append(None)
         elif num:
             x = v.value
-            out.append(str(x) if isinstance(x, Decimal) else None)
+            if isinstance(x, Decimal):
+                t = str(x)
+                out.append(texts.setdefault(t, t))
+            else:
+                out.append(None)
         else:
             out.append(v.value)
     return out
@@ -140,12 +151,13 @@ def build_env(
     rows: list[list[Any]] = []
     invalid = {name: np.zeros(n, dtype=bool) for name in names}
     bad: list[int] = []
+    texts: dict[str, str] = {}
     for i, u in enumerate(units):
         ret = inputs.returns.get(u.name)
         if ret is None:
             rows.append(blank)
             continue
-        rows.append(_cells(ret.values, names, numeric, bad))
+        rows.append(_cells(ret.values, names, numeric, bad, texts))
         if bad:  # rare: a value the reader could not clean (it reported why)
             for j in bad:
                 invalid[names[j]][i] = True

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
+from itertools import compress
 
 import numpy as np
 
@@ -81,15 +82,16 @@ class _Builder:
         return out
 
     def self_check(
-        self, unit: str, own: Sequence[bool], selfs: Sequence[Decimal | None], scores: Sequence[Decimal]
+        self, unit: str, selfs: Sequence[Decimal | None], scores: Sequence[Decimal]
     ) -> tuple[Decimal | None, bool]:
-        """The unit's own total over the section items it scored itself, and whether it is too high."""
+        """The unit's own total over the section items it scored itself, and whether it is too
+        high; ``selfs`` and ``scores`` are the unit's self-scores and scores of section items."""
         r = self.r
-        pairs = [(x, s) for x, s, keep in zip(selfs, scores, own, strict=True) if keep and x is not None]
-        if not pairs:
+        own = [x for x in selfs if x is not None]
+        if not own:
             return None, False
-        self_total = sum((x for x, _ in pairs), Decimal(0))
-        assessed = sum((s for _, s in pairs), Decimal(0))
+        self_total = sum(own, Decimal(0))
+        assessed = sum([s for x, s in zip(selfs, scores, strict=True) if x is not None], Decimal(0))
         if r.self_check is None or not self_total - assessed > r.self_check.tolerance:
             return self_total, False
         self.report.add(
@@ -147,6 +149,9 @@ class _Builder:
         item_rows = table.rows()
         section_rows = self.section_rows()
         missing = self._missing_by_unit()
+        # the unit's own total adds up the section items: normally the leading columns
+        n_own = sum(table.own)
+        own_prefix = all(table.own[:n_own])
         hits = [vc.hit.tolist() for vc in gs.vetoes]
         undetermined = [vc.undetermined.tolist() for vc in gs.vetoes]
         veto_hits = [VetoHit(vc.veto.id, vc.veto.title, effect_text(vc.veto.effect)) for vc in gs.vetoes]
@@ -173,9 +178,10 @@ class _Builder:
                             unit=u.name,
                         )
                     )
-            self_total, self_flag = self.self_check(
-                u.name, table.own, table.unit_self[i], table.unit_scores[i]
-            )
+            selfs, scores = table.unit_self[i], table.unit_scores[i]
+            if not own_prefix:
+                selfs, scores = tuple(compress(selfs, table.own)), tuple(compress(scores, table.own))
+            self_total, self_flag = self.self_check(u.name, selfs[:n_own], scores[:n_own])
             callouts_ = tuple(x for x, idx in (("top", top_set), ("bottom", bottom_set)) if i in idx)
             units.append(
                 UnitResult(

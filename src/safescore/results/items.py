@@ -16,6 +16,8 @@ from itertools import compress, repeat
 from operator import is_
 from typing import Any
 
+import numpy as np
+
 from safescore.engine.decvec import DecVec
 from safescore.engine.reasons import ReasonInput, bonus_reason, deduction_reason, fmt, status_reason
 from safescore.engine.scoring import GroupScores, ItemCol
@@ -62,15 +64,20 @@ class ItemColumn:
         self.source_name = self.ledger or RETURN_SOURCE
         self.section = kind == "section"
         self.full = col.points or ZERO  # a section item's points (lost = full - score)
-        scores = col.score.to_decimals()
-        self.scores: list[Decimal] = [or_zero(x) for x in scores] if col.score.na.any() else scores  # type: ignore[assignment]
         self.status: list[str] = col.status.tolist()  # the engine's status strings
         if col.assessed is not None:
             self.values: list[Any] = col.assessed.total.to_decimals()
         else:
             self.values = shown_values(col.out.value if col.out else None, n)
-        full = self.full
-        self.lost: list[Decimal] = per_object(lambda s: full - s, self.scores) if self.section else [ZERO] * n
+        full, sc = self.full, col.score
+        if not sc.na.any():  # the engine fills unscored units with 0: each value converted once
+            self.scores: list[Decimal] = sc.to_decimals()  # type: ignore[assignment]
+            self.lost: list[Decimal] = sc.to_decimals(lambda s: full - s) if self.section else [ZERO] * n
+            self.lost_any: list[bool] = sc.to_decimals(lambda s: full - s > 0 if self.section else s > 0)  # type: ignore[assignment]
+        else:
+            self.scores = [or_zero(x) for x in sc.to_decimals()]
+            self.lost = per_object(lambda s: full - s, self.scores) if self.section else [ZERO] * n
+            self.lost_any = per_object(lambda x: x > 0, self.lost if self.section else self.scores)
         self.reasons: list[str] = [""] * n
         self.sources: list[SourceRef] = []
         self.used: list[tuple[InputUsed, ...]] = []
@@ -212,7 +219,7 @@ class ItemTable:
             for i in compress(range(n), map(is_, c.sources, repeat(None))):
                 x = next((x for f in refs[1:] if (x := inputs[f][i]).file), None)
                 c.sources[i] = none if x is None else new_source(c.source_name, x.file, x.sheet, x.cell)
-        lost_any = per_object(lambda x: x > 0, c.lost if c.section else c.scores)
+        lost_any = c.lost_any
         if c.ledger and self.gs.records is not None:
             c.evidence = [
                 ledger_evidence(self.r, self.gs.records, col, i) if hit else ()
@@ -225,17 +232,20 @@ class ItemTable:
         col = c.col
         keyed: list[int] = []
         no_value = ""
-        for i, (st, hit) in enumerate(zip(c.status, lost_any, strict=True)):
-            if st in ("missing", "invalid"):
+        st = col.status
+        todo = (st == "missing") | (st == "invalid") | (st == "no-value") | np.array(lost_any, dtype=bool)
+        for i in np.flatnonzero(todo).tolist():
+            s = c.status[i]
+            if s in ("missing", "invalid"):
                 labels = [
                     self.r.fields[f].label if f in self.r.fields else self.r.targets[f].title
                     for f in col.refs
                     if self._bad(f, i)
                 ]
-                c.reasons[i] = status_reason(st, labels)
-            elif st == "no-value":
-                c.reasons[i] = no_value = no_value or status_reason(st, [])
-            elif hit:
+                c.reasons[i] = status_reason(s, labels)
+            elif s == "no-value":
+                c.reasons[i] = no_value = no_value or status_reason(s, [])
+            else:
                 keyed.append(i)
         if not keyed:
             return
@@ -245,7 +255,7 @@ class ItemTable:
         assert out is not None
         params = list(out.params.items())
         flags = list(out.flags.items())
-        key_cols = [col.score.m.tolist(), *value_key(out.value)]
+        key_cols = [*value_key(col.score), *value_key(out.value)]
         for _, v in params:
             key_cols += value_key(v)
         key_cols += [f.tolist() for _, f in flags]
