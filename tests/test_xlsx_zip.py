@@ -85,6 +85,16 @@ def test_doctype_after_a_long_comment_is_found(method: int) -> None:
     assert xz.first_unsafe_part(_package(raw)) == "xl/styles.xml"
 
 
+@pytest.mark.parametrize("spaces", [2_000, 70_000, 1_100_000])
+def test_doctype_after_much_whitespace_is_found(spaces: int) -> None:
+    # beyond the 1 MB prolog limit the part is refused without looking further
+    part = b" \r\n\t" * (spaces // 4) + b'<!DOCTYPE x [<!ENTITY e "e">]><x>&e;</x>'
+    raw = _zip({"xl/styles.xml": (part, zipfile.ZIP_DEFLATED)})
+    assert xz.first_unsafe_part(_package(raw)) == "xl/styles.xml"
+    fine = _zip({"xl/styles.xml": (b"\xef\xbb\xbf" + b" " * 5000 + b"<styleSheet/>", zipfile.ZIP_DEFLATED)})
+    assert xz.first_unsafe_part(_package(fine)) is None
+
+
 def _sst(attrs: bytes) -> bytes:
     return b'<?xml version="1.0"?><sst xmlns="%s" %s><si><t>x</t></si><si><t>y</t></si></sst>' % (_NS, attrs)
 

@@ -144,6 +144,7 @@ def prolog_is_unsafe(stream: Readable, limit: int = _PROLOG_LIMIT) -> bool:
     return _prolog(stream, limit)[0]
 
 
+_SPACE = re.compile(rb"[ \t\r\n]*")
 # The root's start tag: a name, then attributes whose quoted values may hold '>'.
 _START_TAG = re.compile(rb"""<[^\s/>]+(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*\s*/?>""")
 
@@ -168,10 +169,14 @@ def _prolog(stream: Readable, limit: int = _PROLOG_LIMIT) -> tuple[bool, bytes]:
         buf = (buf + stream.read(_UTF16_READ - len(buf)))[2:].replace(b"\x00", b"")  # markup is ASCII
     pos = 0
     while True:
-        while len(buf) - pos < 16 and more():
-            pass
-        while pos < len(buf) and buf[pos] in b" \t\r\n":
-            pos += 1
+        while True:  # skip whitespace, reading on until 16 bytes follow it (or the part ends)
+            while len(buf) - pos < 16 and more():
+                pass
+            pos = _SPACE.match(buf, pos).end()  # type: ignore[union-attr]
+            if len(buf) - pos >= 16 or not more():
+                break
+        if pos >= len(buf) and len(buf) >= limit:
+            return True, b""  # a prolog this long is itself hostile
         if buf.startswith(b"\xef\xbb\xbf", pos):
             pos += 3
             continue
