@@ -15,7 +15,7 @@ from safescore.render.colors import grade_colors
 from safescore.render.i18n import Catalog
 
 ALL_BARS_UP_TO = 60  # a group up to this size gets a bar for every unit
-ENDS = 20  # otherwise: this many units from the top and from the bottom
+ENDS = 10  # otherwise: this many from the top and from the bottom (21 bars: one picture)
 
 
 @dataclass(frozen=True)
@@ -40,5 +40,5 @@ def group_chart(g: GroupView, t: Catalog) -> GroupChart:
         labels = [*labels[:ENDS], t("b_bars_gap", n=gap), *labels[-ENDS:]]
         values = [*values[:ENDS], "", *values[-ENDS:]]
         fills = [*fills[:ENDS], "#ffffff", *fills[-ENDS:]]
-        title += t("b_bars_ends", n=len(rows), ends=ENDS)
+        title += t("b_bars_ends", ends=ENDS)
     return GroupChart(tuple(labels), tuple(values), tuple(fills), title, tuple(colors.items()))
