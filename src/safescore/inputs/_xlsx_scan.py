@@ -138,6 +138,23 @@ def sheet_parts(pkg: Package) -> dict[str, str]:
     rels = read_part(pkg, "xl/_rels/workbook.xml.rels", 20_000_000)
     if wb is None or rels is None:
         return {}
+    if len(wb) + len(rels) > _PARTS_MEMO_BYTES:
+        return _sheet_parts(wb, rels)
+    # Returns made from one template share these two parts byte for byte: parse them once.
+    hit = _PARTS_MEMO.get((wb, rels))
+    if hit is None:
+        hit = _sheet_parts(wb, rels)
+        if len(_PARTS_MEMO) >= 64:
+            _PARTS_MEMO.clear()
+        _PARTS_MEMO[(wb, rels)] = hit
+    return dict(hit)
+
+
+_PARTS_MEMO: dict[tuple[bytes, bytes], dict[str, str]] = {}
+_PARTS_MEMO_BYTES = 1 << 16
+
+
+def _sheet_parts(wb: bytes, rels: bytes) -> dict[str, str]:
     targets: dict[str, str] = {}
     for _, attrs, _ in collect(rels, {"Relationship"}):
         target, rid = attrs.get("Target", ""), attrs.get("Id", "")
