@@ -11,6 +11,7 @@ columns are then put back together per unit.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 from itertools import compress, repeat
 from operator import is_
@@ -82,7 +83,7 @@ class ItemColumn:
         self.sources: list[SourceRef] = []
         self.used: list[tuple[InputUsed, ...]] = []
         self.evidence: list[tuple[str, ...]] = [()] * n
-        self.self_scores: list[Decimal | None] = [None] * n
+        self.self_scores: Sequence[Decimal | None] = [None] * n
 
 
 class ItemTable:
@@ -103,7 +104,9 @@ class ItemTable:
         self.own = [c.col.section not in ("bonus", "penalty") for c in self.cols]
 
     # -- reading the returns, unit by unit ---------------------------------------------------------
-    def _read(self) -> tuple[dict[str, list[InputUsed]], dict[tuple[str, str], list[SourceRef | None]]]:
+    def _read(
+        self,
+    ) -> tuple[dict[str, Sequence[InputUsed]], dict[tuple[str, str], Sequence[SourceRef | None]]]:
         """Inputs used (per field) for every unit, and the cell of each item's first input as
         its source (per source name and field); each unit's self-scores go into the columns."""
         r, units = self.r, self.gs.units
@@ -186,7 +189,7 @@ class ItemTable:
         return out
 
     # -- per column ----------------------------------------------------------------------------------
-    def _fill(self, c: ItemColumn, inputs: dict[str, list[InputUsed]], sources: dict[Any, Any]) -> None:
+    def _fill(self, c: ItemColumn, inputs: dict[str, Sequence[InputUsed]], sources: dict[Any, Any]) -> None:
         """Inputs, source, evidence and reason of every unit for one item."""
         col, n = c.col, self.n
         refs = col.refs
@@ -367,11 +370,11 @@ class ItemTable:
         return out
 
 
-def _columns(rows: list[tuple[Any, ...]], width: int) -> list[list[Any]]:
-    """Rows of ``width`` values turned into ``width`` column lists (also when there are no rows)."""
+def _columns(rows: Sequence[Sequence[Any]], width: int) -> list[tuple[Any, ...]]:
+    """Rows of ``width`` values turned into ``width`` columns (also when there are no rows)."""
     if not rows:
-        return [[] for _ in range(width)]
-    return [list(col) for col in zip(*rows, strict=True)]
+        return [() for _ in range(width)]
+    return list(zip(*rows, strict=True))
 
 
 def _param_at(v: DecVec, i: int) -> Decimal | None:
