@@ -174,12 +174,6 @@ def test_generated_reasons(result: Result) -> None:
     assert reason("乙", "p.fines") == "被通报批评2次，每次减3分，减6分"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="reported to H2: results/build.py _Builder.value_label (line ~235) counts the target name "
-    "among the value's refs, so a target rule against a named target quotes the item title "
-    "(死亡人数控制1人) instead of the field label; it should look at the `value` expression's fields only",
-)
 def test_target_reason_quotes_the_field_label_with_a_named_target(result: Result) -> None:
     assert result.unit("乙").item("t1").reason == "死亡人数1人，目标0人，超出1人，每人扣5分，扣5分"
 

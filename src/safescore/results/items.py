@@ -28,6 +28,7 @@ from safescore.results.model import InputUsed, ItemScore, SourceRef
 from safescore.results.objects import fast_maker
 from safescore.results.values import ZERO, or_zero, per_object, shown, shown_values, value_key
 from safescore.rubric import model as m
+from safescore.rubric.model import TargetRule
 
 DEFAULT_UNIT_WORD = {"deduct": "处", "per": "次"}
 RETURN_SOURCE = "return"  # source name of an item read from the returns (not from a ledger)
@@ -316,8 +317,11 @@ class ItemTable:
         return DEFAULT_UNIT_WORD.get(col.item.rule.kind, "")
 
     def value_label(self, col: ItemCol) -> str:
-        if len(col.refs) == 1 and col.refs[0] in self.r.fields:
-            return self.r.fields[col.refs[0]].label
+        refs = col.refs
+        if isinstance(col.item.rule, TargetRule):  # the target compared with is not the value quoted
+            refs = [f for f in refs if f not in self.r.targets]
+        if len(refs) == 1 and refs[0] in self.r.fields:
+            return self.r.fields[refs[0]].label
         return col.item.title
 
     # -- back to units -------------------------------------------------------------------------------
