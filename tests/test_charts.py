@@ -195,3 +195,17 @@ def test_a_large_group_charts_its_top_and_bottom_units_only() -> None:
     assert len(charts.group_bars(c.labels, c.values, "1000", c.colors, c.title, c.legend)) <= 1  # one picture
     svg = bars_svg(c.labels, c.values, "1000", c.colors, c.title, legend=c.legend)
     assert svg.count("<rect") == 2 * ENDS + 1 + len(c.legend)  # the gap row has a zero-width bar
+
+
+@pytest.mark.skipif(not charts.available(), reason="no CJK font installed: charts are left out")
+def test_names_with_dollar_signs_and_control_characters_are_drawn_as_text() -> None:
+    """matplotlib would parse 甲$\\frac{1}{$局 as mathtext and raise; a tab has no glyph."""
+    import warnings
+
+    names = ["甲$\\frac{1}{$局", "乙\t局\x07"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing-glyph warning fails the test
+        bars = charts.bars_png(names, ["1", "2"], "10", ["#2e7d32", "#1565c0"], "标题$\\sqrt{$")
+        profile = charts.profile_png(["一$\\x{$", "二"], ["1", "2"], ["5", "5"], "甲$\\frac{1}{$局")
+    assert bars is not None and bars.startswith(b"\x89PNG")
+    assert profile is not None and profile.startswith(b"\x89PNG")

@@ -207,7 +207,8 @@ def test_docx_bulletin_header_title_tables_and_attachments(out: Path, gangcheng_
     doc = docx.Document(str(out / "bulletin.docx"))
     texts = [p.text for p in doc.paragraphs]
     assert texts[:3] == [ISSUER, DOC_NO, TITLE]
-    assert re.fullmatch(r"根据.*共考评27个单位，发现扣分问题\d+项。现将考评结果通报如下。", texts[4])
+    assert texts[3:5] == ["", "各区直部门、各街道(功能区)："]  # 主送机关 a blank line under the title
+    assert re.fullmatch(r"根据.*共考评27个单位，发现扣分问题\d+项。现将考评结果通报如下。", texts[5])
     # a ranking table per group, in group order, with the change against the previous period
     for table, g in zip(doc.tables[:2], gangcheng_result.groups, strict=True):
         head = [c.text for c in table.rows[0].cells]

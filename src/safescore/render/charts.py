@@ -121,6 +121,7 @@ def _rc(font: str) -> dict[str, Any]:
         "font.family": "sans-serif",
         "font.sans-serif": [font, "DejaVu Sans"],
         "axes.unicode_minus": False,
+        "text.parse_math": False,  # a unit name like 甲$\frac{$局 is text, not mathtext to parse
         "font.size": 8,
         "axes.edgecolor": "#999999",
         "xtick.color": MUTED,
@@ -128,9 +129,17 @@ def _rc(font: str) -> dict[str, Any]:
     }
 
 
+_CONTROL = dict.fromkeys([*range(0x20), 0x7F, *range(0x80, 0xA0)])
+
+
+def _plain(text: str) -> str:
+    """Text for a chart: control characters (tabs, bells from returns) have no glyph."""
+    return text.translate(_CONTROL)
+
+
 def _label(text: str, max_chars: float) -> str:
     """Cut a long name with an ellipsis (widths in full-width characters)."""
-    return fit(text, max_chars, 1.0)
+    return fit(_plain(text), max_chars, 1.0)
 
 
 # --- score bars per group -----------------------------------------------------------------------
@@ -181,7 +190,7 @@ def _bars(
         ax.set_xticks([top * q / 4 for q in range(5)], [f"{top * q / 4:g}" for q in range(5)], fontsize=7)
         ax.grid(axis="x", color=GRID, linewidth=0.6, zorder=0)
         ax.tick_params(axis="y", length=0)
-        ax.set_title(title, fontsize=10, fontweight="bold", color=INK, pad=8)
+        ax.set_title(_plain(title), fontsize=10, fontweight="bold", color=INK, pad=8)
         legend_mm = 7.0 if legend else 0.0
         if legend:
             from matplotlib.patches import Patch
@@ -260,7 +269,7 @@ def _profile(
         ax.grid(axis="x", color=GRID, linewidth=0.6, zorder=0)
         ax.tick_params(axis="y", length=0)
         ax.spines["bottom"].set_bounds(0, 100)
-        ax.set_title(title, fontsize=10, fontweight="bold", color=INK, pad=8)
+        ax.set_title(_plain(title), fontsize=10, fontweight="bold", color=INK, pad=8)
         fig.tight_layout(pad=0.6)
         return _png(fig)
 
@@ -317,6 +326,6 @@ def _trend(
         ax.set_ylim(lo - pad, hi + pad * 1.6)
         ax.tick_params(axis="y", labelsize=7)
         ax.grid(axis="y", color=GRID, linewidth=0.6)
-        ax.set_title(title, fontsize=10, fontweight="bold", color=INK, pad=8)
+        ax.set_title(_plain(title), fontsize=10, fontweight="bold", color=INK, pad=8)
         fig.tight_layout(pad=0.6)
         return _png(fig)

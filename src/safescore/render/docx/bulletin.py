@@ -235,6 +235,8 @@ def build_bulletin_document(
     if out.marker is None:
         title.paragraph_format.space_before = LINE_PITCH * 2  # 红色分隔线下空二行
     para(doc, st.body, "")
+    # 主送机关 under the title after one blank line (GB/T 9704 7.3.2), as the HTML bulletin has it
+    para(doc, st.to, t("b_to", groups=t.join(t("b_salutation", group=g.title) for g in view.groups)))
     para(doc, st.body, view.overview)
 
     h1 = iter(range(1, 100))
